@@ -27,18 +27,18 @@ import functools
 import numpy as np
 
 from ._feature_maps import head_of
-from ._similarity import (
-    pair_outer,
-    pair_similarities,
-    similarity_from_stats,
-    upper_triangle,
+from ._kernels import (
+    SIMILARITY_CODES,
+    leave_one_out_similarities,
+    prefix_similarities,
 )
+from ._similarity import pair_similarities, upper_triangle
 
 DEFAULT_CHUNK_MB = 64
 
 
-# The closed forms make several passes over each chunk: chunks whose arrays
-# fit in a core's L2 cache run about twice as fast as large ones.
+# A chunk's similarities are then sorted and scored: chunks that fit in a
+# core's L2 cache run about twice as fast as large ones.
 CACHE_BYTES = 2**20
 
 
@@ -103,7 +103,7 @@ class GAPEngine(Engine):
     """
 
     def __init__(self, features, similarity, chunk_mb=DEFAULT_CHUNK_MB):
-        # Never written to: the in-place updates work on copies of columns.
+        # Read only: the kernels write into arrays of their own.
         self.features = np.asarray(features, dtype=np.float64, order="C")
         self.similarity = similarity
         self.chunk_mb = chunk_mb
@@ -111,20 +111,10 @@ class GAPEngine(Engine):
         self.n_pairs = self.n_images * (self.n_images - 1) // 2
         self._closed_form = similarity != "spearman"
 
-    # Per-map contributions to the statistics, for the maps in ``maps``;
-    # each has the map axis first: shapes (k, n_pairs), (k, n), (k, n).
-    def _contributions(self, maps):
-        # A copy, always: the callers update these arrays in place.
-        values = np.array(self.features[:, maps].T, order="C")
-        return pair_outer(values, values), values, values**2
-
-    def _pairs_from_stats(self, gram, sums, sq_norms):
-        return similarity_from_stats(self.similarity, gram, sums, sq_norms, self.n_maps)
-
     def _chunks(self, n_items):
         if self._closed_form:
-            # Four (k, n_pairs) float64 arrays live at once in the closed form.
-            per_item = 4 * 8 * self.n_pairs
+            # The similarities, then their sort keys: two (k, n_pairs) arrays.
+            per_item = 2 * 8 * self.n_pairs
             step = chunk_length(per_item, self.chunk_mb, n_items, 8 * self.n_pairs)
         else:
             per_item = 3 * 8 * self.n_images * self.n_maps
@@ -146,10 +136,13 @@ class GAPEngine(Engine):
         return pair_similarities(self.features, self.similarity)
 
     def _stats(self, maps):
-        """Statistics of the embeddings that keep only ``maps``."""
+        """Statistics of the embeddings that keep only ``maps``.
+
+        Pair dot products, sums and squared norms, in a tuple.
+        """
         kept = self.features[:, maps]
         gram = upper_triangle(kept @ kept.T)
-        return [gram, kept.sum(axis=1), np.einsum("ij,ij->i", kept, kept)]
+        return gram, kept.sum(axis=1), np.einsum("ij,ij->i", kept, kept)
 
     def leave_one_out_tasks(self):
         """Independent chunks of the leave-one-out family."""
@@ -163,9 +156,11 @@ class GAPEngine(Engine):
         if not self._closed_form:
             keep = leave_one_out_masks(self.n_maps, start, stop)
             return start, stop, self._materialized(keep)
-        parts = self._contributions(slice(start, stop))
-        stats = [np.subtract(t, part, out=part) for t, part in zip(totals, parts)]
-        return start, stop, self._pairs_from_stats(*stats)
+        pairs = np.empty((stop - start, self.n_pairs))
+        leave_one_out_similarities(
+            SIMILARITY_CODES[self.similarity], self.features, totals, start, pairs
+        )
+        return start, stop, pairs
 
     def prefix_tasks(self, order):
         """Independent chunks of the prefix family of ``order``.
@@ -173,25 +168,34 @@ class GAPEngine(Engine):
         Each chunk starts from the statistics of the maps before it, summed
         here in one cheap sequential pass.
         """
-        order = np.asarray(order)
-        tasks, carry = [], [0.0, 0.0, 0.0]
+        order = np.asarray(order, dtype=np.intp)
+        tasks = []
+        carry = (
+            np.zeros(self.n_pairs),
+            np.zeros(self.n_images),
+            np.zeros(self.n_images),
+        )
         for start, stop in self._chunks(self.n_maps):
             tasks.append(
                 functools.partial(self._prefix_chunk, order, carry, start, stop)
             )
             if self._closed_form:
                 chunk = self._stats(order[start:stop])
-                carry = [before + added for before, added in zip(carry, chunk)]
+                carry = tuple(before + added for before, added in zip(carry, chunk))
         return tasks
 
     def _prefix_chunk(self, order, carry, start, stop):
         if not self._closed_form:
             return start, stop, self._materialized(prefix_masks(order, start, stop))
-        parts = self._contributions(order[start:stop])
-        stats = [np.cumsum(part, axis=0, out=part) for part in parts]
-        for total, before in zip(stats, carry):
-            total += before
-        return start, stop, self._pairs_from_stats(*stats)
+        pairs = np.empty((stop - start, self.n_pairs))
+        prefix_similarities(
+            SIMILARITY_CODES[self.similarity],
+            self.features,
+            order[start:stop],
+            carry,
+            pairs,
+        )
+        return start, stop, pairs
 
     def embed(self, keep):
         """Embeddings with only the maps in the boolean mask ``keep`` left."""

@@ -1,15 +1,22 @@
 """Similarity matrices, upper triangles, ranks and batched correlations.
 
-Everything here is numpy and float64. The batched functions work on many
-"configurations" at once (one column per masked network), laid out as arrays
-of shape ``(k, ...)`` so that a whole chunk of masked maps is scored in a few
-vectorised operations.
+Everything here is float64. The batched functions work on many
+"configurations" at once (one masked network each), laid out as arrays of
+shape ``(k, ...)``, so that a whole chunk of masked maps is scored in one
+call; their inner loops are the compiled kernels of ``_kernels``.
 """
 
 import functools
 
 import numpy as np
 from scipy import stats
+
+from ._kernels import (
+    SIMILARITY_CODES,
+    pack_keys,
+    score_sorted_keys,
+    similarities_from_stats,
+)
 
 SIMILARITIES = ("cosine", "pearson", "spearman", "euclidean")
 COMPARISONS = ("spearman", "pearson", "r2", "kendall")
@@ -33,55 +40,6 @@ def upper_triangle(matrix):
     return matrix[pair_indices(matrix.shape[0])]
 
 
-def pair_outer(a, b, op=np.multiply):
-    """``op(a[:, i], b[:, j])`` for every pair ``i < j``, row by row.
-
-    Parameters
-    ----------
-    a, b : ndarray of shape (k, n)
-        Per-item values of ``k`` configurations.
-    op : numpy ufunc, default=np.multiply
-        The binary operation.
-
-    Returns
-    -------
-    ndarray of shape (k, n * (n - 1) // 2)
-    """
-    rows, cols = pair_indices(a.shape[1])
-    return op(np.take(a, rows, axis=1), np.take(b, cols, axis=1))
-
-
-def _inverse_or_zero(values):
-    """``1 / values``, with 0 where ``values`` is 0.
-
-    A zero-norm embedding has no direction; like scikit-learn's
-    ``cosine_similarity`` we give it similarity 0 to everything.
-    """
-    out = np.zeros_like(values)
-    np.divide(1.0, values, out=out, where=values > 0)
-    return out
-
-
-# Similarities are snapped to a grid of 2**-40 (about 9e-13) of their scale.
-# Values that are equal in exact arithmetic (cosines of one-dimensional
-# embeddings, pairs of identical images, sparse maps with equal patterns) then
-# tie exactly instead of being ranked by their rounding noise (measured: up
-# to 1.8e-15 against scipy). A finer grid (2**-46 was tried) lets such values
-# straddle a cell boundary. The price: two distinct similarities closer than
-# about 1e-12 tie too, which moves a correlation by about 1e-7 at most.
-_GRID = 2.0**40
-# Differences of sufficient statistics below this fraction of the terms they
-# came from are float64 rounding noise.
-_CANCELLATION_FLOOR = 1e-12
-
-
-def _snap(values, scale):
-    values *= _GRID / scale
-    np.rint(values, out=values)
-    values *= scale / _GRID
-    return values
-
-
 def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
     """Pair similarities from sufficient statistics of the embeddings.
 
@@ -89,6 +47,14 @@ def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
     only on the pairwise dot products, the per-embedding sums and squared
     norms, and the embedding dimension. Masking a feature map changes these
     statistics additively, which is what the exact closed forms exploit.
+
+    With ``g`` the dot product, ``s`` the sums, ``q`` the squared norms and
+    ``d`` the dimension: cosine is ``g / sqrt(q_i q_j)``; Pearson is
+    ``(g - d m_i m_j) / sqrt(v_i v_j)`` with ``m = s / d`` and
+    ``v = q - d m**2``; negative Euclidean is ``-sqrt(q_i + q_j - 2 g)``.
+    A zero norm or variance gives similarity 0; variances and squared
+    distances below 1e-12 of the terms they came from are cancellation noise
+    and count as 0.
 
     Parameters
     ----------
@@ -104,34 +70,21 @@ def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
     Returns
     -------
     ndarray of shape (k, n_pairs)
-        May be ``gram`` itself. Values are snapped to a grid of about 1e-12
-        of their scale, so that exactly equal similarities tie.
+        ``gram`` itself when it is a C-contiguous float64 array, holding the
+        similarities, snapped to a grid of about
+        1e-12 of their scale so that exactly equal similarities tie.
     """
-    if similarity == "cosine":
-        inverse = _inverse_or_zero(np.sqrt(np.maximum(sq_norms, 0.0)))
-        gram *= pair_outer(inverse, inverse)
-        return _snap(gram, 1.0)
-    if similarity == "pearson":
-        mean = sums / n_dims
-        gram -= pair_outer(n_dims * mean, mean)
-        variance = sq_norms - n_dims * mean**2
-        # The subtraction cancels: below this floor (a constant embedding whose
-        # value is not exact in binary) the variance is rounding noise.
-        variance[variance <= _CANCELLATION_FLOOR * sq_norms] = 0.0
-        inverse = _inverse_or_zero(np.sqrt(variance))
-        gram *= pair_outer(inverse, inverse)
-        return _snap(gram, 1.0)
-    if similarity == "euclidean":
-        gram *= -2.0
-        norm_sums = pair_outer(sq_norms, sq_norms, np.add)
-        gram += norm_sums
-        # Same cancellation: identical embeddings must be at distance 0.
-        gram[gram <= _CANCELLATION_FLOOR * norm_sums] = 0.0
-        np.sqrt(gram, out=gram)
-        np.negative(gram, out=gram)
-        scale = np.abs(gram).max(axis=-1, keepdims=True) if gram.size else 1.0
-        return _snap(gram, np.where(scale > 0, scale, 1.0))
-    raise ValueError(f"No closed form for similarity={similarity!r}.")
+    if similarity not in SIMILARITY_CODES:
+        raise ValueError(f"No closed form for similarity={similarity!r}.")
+    gram = np.ascontiguousarray(gram, dtype=np.float64)
+    similarities_from_stats(
+        SIMILARITY_CODES[similarity],
+        gram,
+        np.ascontiguousarray(sums, dtype=np.float64),
+        np.ascontiguousarray(sq_norms, dtype=np.float64),
+        n_dims,
+    )
+    return gram
 
 
 def pair_similarities(embeddings, similarity="cosine"):
@@ -251,28 +204,16 @@ def _spearman_many(candidates, target_scores):
     """
     k, n = candidates.shape
     index_bits = max(int(n - 1).bit_length(), 1)
-    low_mask = np.uint64((1 << index_bits) - 1)
-    # Adding +0.0 copies and turns -0.0 into +0.0 (equal values, equal keys).
-    keys = np.add(candidates, 0.0, dtype=np.float64)
-    bits = keys.view(np.uint64)
-    bits &= ~low_mask
-    bits |= np.arange(n, dtype=np.uint64)
+    keys = np.empty_like(candidates)
+    pack_keys(candidates, index_bits, keys)
     keys.sort(axis=1)
-    # NaN keys sort last and -inf first; +inf or -inf with index bits is NaN.
-    undefined = ~(np.isfinite(keys[:, 0]) & np.isfinite(keys[:, -1]))
-    # With distinct values, rank(value at sorted position i) = i + 1.
-    centred_ranks = np.arange(n, dtype=np.float64) - (n - 1) / 2
-    rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
-    gathered = np.take(target_scores, (bits & low_mask).view(np.int64))
-    scores = _row_dot(gathered, centred_ranks) / rank_norm
-    # Neighbours in sorted order whose keys agree but for the index bits.
-    bits >>= np.uint64(index_bits)
-    tied = (bits[:, 1:] == bits[:, :-1]).any(axis=1) & ~undefined
+    scores = np.empty(k)
+    tied = np.empty(k, dtype=bool)
+    score_sorted_keys(keys, target_scores, index_bits, scores, tied)
     if tied.any():
         # Constant rows land here too, and come out NaN.
         exact = _standardize(_exact_ranks(candidates[tied]))
         scores[tied] = _row_dot(exact, target_scores)
-    scores[undefined] = np.nan
     return scores
 
 

@@ -1,0 +1,222 @@
+"""Compiled loops for the hot paths of dataset AIS (numba).
+
+Dataset AIS scores thousands of masked networks, each a vector of ``n_pairs``
+pair similarities. In numpy every step of the closed forms is a separate pass
+over a chunk of such vectors (gathers of pair indices, products, snapping,
+packing, ...); here each masked network's similarities are built in one
+loop over its pairs, while they sit in cache. The float operations are the
+same, in the same order, as the formulas documented in ``_similarity``.
+
+Every kernel releases the GIL, so chunks run in parallel threads. Kernels
+write into arrays the caller allocates; none of them allocates per row.
+Compiled code is cached on disk after the first call.
+"""
+
+import numba
+import numpy as np
+
+COSINE, PEARSON, EUCLIDEAN = 0, 1, 2
+SIMILARITY_CODES = {"cosine": COSINE, "pearson": PEARSON, "euclidean": EUCLIDEAN}
+
+# Similarities are snapped to a grid of 2**-40 (about 9e-13) of their scale.
+# Values that are equal in exact arithmetic (cosines of one-dimensional
+# embeddings, pairs of identical images, sparse maps with equal patterns) then
+# tie exactly instead of being ranked by their rounding noise (measured: up
+# to 1.8e-15 against scipy). A finer grid (2**-46 was tried) lets such values
+# straddle a cell boundary. The price: two distinct similarities closer than
+# about 1e-12 tie too, which moves a correlation by about 1e-7 at most.
+GRID = 2.0**40
+# Differences of sufficient statistics below this fraction of the terms they
+# came from are float64 rounding noise.
+CANCELLATION_FLOOR = 1e-12
+
+# IEEE semantics for division (no Python exceptions), no fast-math
+# reassociation: results are those of the same operations in numpy.
+_kernel = numba.njit(nogil=True, cache=True, error_model="numpy")
+
+
+@_kernel
+def _inverse_or_zero(value):
+    # A zero-norm embedding has no direction; like scikit-learn's
+    # cosine_similarity it gets similarity 0 to everything.
+    return 1.0 / value if value > 0 else 0.0
+
+
+@_kernel
+def _snap_row(row, scale):
+    up = GRID / scale
+    down = scale / GRID
+    for p in range(row.shape[0]):
+        row[p] = np.rint(row[p] * up) * down
+
+
+@_kernel
+def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
+    """Turn one row of pair dot products into pair similarities, in place.
+
+    ``scratch`` is a ``3 x n`` work array.
+    """
+    n = sums.shape[0]
+    inverse, mean, scaled_mean = scratch[0], scratch[1], scratch[2]
+    if kind == COSINE:
+        for i in range(n):
+            inverse[i] = _inverse_or_zero(np.sqrt(max(sq_norms[i], 0.0)))
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                row[p] *= inverse[i] * inverse[j]
+                p += 1
+        _snap_row(row, 1.0)
+    elif kind == PEARSON:
+        for i in range(n):
+            mean[i] = sums[i] / n_dims
+            scaled_mean[i] = n_dims * mean[i]
+            variance = sq_norms[i] - n_dims * (mean[i] * mean[i])
+            # Cancellation: a constant embedding whose value is not exact in
+            # binary leaves a variance of rounding noise.
+            if variance <= CANCELLATION_FLOOR * sq_norms[i]:
+                variance = 0.0
+            inverse[i] = _inverse_or_zero(np.sqrt(variance))
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                centred = row[p] - scaled_mean[i] * mean[j]
+                row[p] = centred * (inverse[i] * inverse[j])
+                p += 1
+        _snap_row(row, 1.0)
+    else:
+        largest = 0.0
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                norm_sum = sq_norms[i] + sq_norms[j]
+                squared = row[p] * -2.0 + norm_sum
+                # Same cancellation: identical embeddings are at distance 0.
+                if squared <= CANCELLATION_FLOOR * norm_sum:
+                    squared = 0.0
+                row[p] = -np.sqrt(squared)
+                largest = max(largest, -row[p])
+                p += 1
+        _snap_row(row, largest if largest > 0 else 1.0)
+
+
+@_kernel
+def similarities_from_stats(kind, gram, sums, sq_norms, n_dims):
+    """Pair similarities of ``k`` embedding sets from their statistics.
+
+    ``gram`` (``k x n_pairs`` dot products, row by row over pairs ``i < j``)
+    is overwritten with the similarities. ``sums`` and ``sq_norms`` are
+    ``k x n``.
+    """
+    n = sums.shape[1]
+    scratch = np.empty((3, n))
+    for c in range(gram.shape[0]):
+        _row_from_stats(kind, gram[c], sums[c], sq_norms[c], n_dims, scratch)
+
+
+@_kernel
+def leave_one_out_similarities(kind, features, totals, start, out):
+    """Similarities with map ``start + c`` zeroed, into ``out[c]``.
+
+    ``features`` is ``n x n_maps``; ``totals`` holds the statistics of the
+    unmasked embeddings: pair dot products, sums, squared norms.
+    """
+    gram, sums, sq_norms = totals
+    n, n_maps = features.shape
+    masked_sums = np.empty(n)
+    masked_sq_norms = np.empty(n)
+    values = np.empty(n)
+    scratch = np.empty((3, n))
+    for c in range(out.shape[0]):
+        row = out[c]
+        for i in range(n):
+            values[i] = features[i, start + c]
+            masked_sums[i] = sums[i] - values[i]
+            masked_sq_norms[i] = sq_norms[i] - values[i] * values[i]
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                row[p] = gram[p] - values[i] * values[j]
+                p += 1
+        _row_from_stats(kind, row, masked_sums, masked_sq_norms, n_maps, scratch)
+
+
+@_kernel
+def prefix_similarities(kind, features, maps, before, out):
+    """Similarities keeping the maps before a chunk and ``maps[:c + 1]``.
+
+    ``before`` holds the statistics of the maps kept before the chunk. The
+    chunk's own contributions are summed from zero, then added to
+    ``before``, so the result does not depend on how far the chunk reaches.
+    """
+    gram, sums, sq_norms = before
+    n, n_maps = features.shape
+    running_gram = np.zeros(gram.shape[0])
+    running_sums = np.zeros(n)
+    running_sq_norms = np.zeros(n)
+    kept_sums = np.empty(n)
+    kept_sq_norms = np.empty(n)
+    values = np.empty(n)
+    scratch = np.empty((3, n))
+    for c in range(out.shape[0]):
+        row = out[c]
+        for i in range(n):
+            values[i] = features[i, maps[c]]
+            running_sums[i] += values[i]
+            running_sq_norms[i] += values[i] * values[i]
+            kept_sums[i] = running_sums[i] + sums[i]
+            kept_sq_norms[i] = running_sq_norms[i] + sq_norms[i]
+        p = 0
+        for i in range(n):
+            for j in range(i + 1, n):
+                running_gram[p] += values[i] * values[j]
+                row[p] = running_gram[p] + gram[p]
+                p += 1
+        _row_from_stats(kind, row, kept_sums, kept_sq_norms, n_maps, scratch)
+
+
+@_kernel
+def pack_keys(candidates, index_bits, keys):
+    """Float keys whose low mantissa bits hold each value's column index.
+
+    Truncating mantissa bits is monotone, so sorting the keys sorts the
+    values (up to ties within a relative 1e-12) and carries the permutation.
+    """
+    bits = keys.view(np.uint64)
+    high = ~np.uint64((1 << index_bits) - 1)
+    for r in range(candidates.shape[0]):
+        for p in range(candidates.shape[1]):
+            # Adding +0.0 turns -0.0 into +0.0: equal values, equal keys.
+            keys[r, p] = candidates[r, p] + 0.0
+            bits[r, p] = (bits[r, p] & high) | np.uint64(p)
+
+
+@_kernel
+def score_sorted_keys(keys, target_scores, index_bits, scores, tied):
+    """Spearman correlations from row-sorted packed keys.
+
+    With distinct values, the value at sorted position ``i`` has rank
+    ``i + 1``; the correlation is the dot product of the centred ranks with
+    the target's standardized ranks, gathered by the packed indices. Rows
+    where two neighbours agree but for their index bits are flagged in
+    ``tied`` (to be ranked exactly); rows with a non-finite value score NaN.
+    """
+    bits = keys.view(np.uint64)
+    shift = np.uint64(index_bits)
+    low = np.uint64((1 << index_bits) - 1)
+    n = keys.shape[1]
+    centre = (n - 1) / 2
+    rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
+    for r in range(keys.shape[0]):
+        total = 0.0
+        for i in range(n):
+            total += target_scores[bits[r, i] & low] * (i - centre)
+        any_tie = False
+        for i in range(1, n):
+            if (bits[r, i] >> shift) == (bits[r, i - 1] >> shift):
+                any_tie = True
+                break
+        # NaN keys sort last and -inf first; +-inf with index bits is NaN.
+        finite = np.isfinite(keys[r, 0]) and np.isfinite(keys[r, n - 1])
+        scores[r] = total / rank_norm if finite else np.nan
+        tied[r] = any_tie and finite
