@@ -43,11 +43,13 @@ def _inverse_or_zero(value):
 
 
 @_kernel
-def _snap_row(row, scale):
-    up = GRID / scale
-    down = scale / GRID
-    for p in range(row.shape[0]):
-        row[p] = np.rint(row[p] * up) * down
+def _snap(value, up, down):
+    return np.rint(value * up) * down
+
+
+# The pair loops below run, for each image i, over a slice of the row that
+# holds the pairs (i, i+1), ..., (i, n-1): a simple counted loop over
+# contiguous slices, which the compiler vectorizes.
 
 
 @_kernel
@@ -58,15 +60,16 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
     """
     n = sums.shape[0]
     inverse, mean, scaled_mean = scratch[0], scratch[1], scratch[2]
+    up, down = GRID, 1.0 / GRID
     if kind == COSINE:
         for i in range(n):
             inverse[i] = _inverse_or_zero(np.sqrt(max(sq_norms[i], 0.0)))
         p = 0
-        for i in range(n):
-            for j in range(i + 1, n):
-                row[p] *= inverse[i] * inverse[j]
-                p += 1
-        _snap_row(row, 1.0)
+        for i in range(n - 1):
+            pairs, inverse_j = row[p : p + n - 1 - i], inverse[i + 1 :]
+            for j in range(pairs.shape[0]):
+                pairs[j] = _snap(pairs[j] * (inverse[i] * inverse_j[j]), up, down)
+            p += pairs.shape[0]
     elif kind == PEARSON:
         for i in range(n):
             mean[i] = sums[i] / n_dims
@@ -78,26 +81,32 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
                 variance = 0.0
             inverse[i] = _inverse_or_zero(np.sqrt(variance))
         p = 0
-        for i in range(n):
-            for j in range(i + 1, n):
-                centred = row[p] - scaled_mean[i] * mean[j]
-                row[p] = centred * (inverse[i] * inverse[j])
-                p += 1
-        _snap_row(row, 1.0)
+        for i in range(n - 1):
+            pairs, mean_j = row[p : p + n - 1 - i], mean[i + 1 :]
+            inverse_j = inverse[i + 1 :]
+            for j in range(pairs.shape[0]):
+                centred = pairs[j] - scaled_mean[i] * mean_j[j]
+                pairs[j] = _snap(centred * (inverse[i] * inverse_j[j]), up, down)
+            p += pairs.shape[0]
     else:
-        largest = 0.0
         p = 0
-        for i in range(n):
-            for j in range(i + 1, n):
-                norm_sum = sq_norms[i] + sq_norms[j]
-                squared = row[p] * -2.0 + norm_sum
+        for i in range(n - 1):
+            pairs, sq_norms_j = row[p : p + n - 1 - i], sq_norms[i + 1 :]
+            for j in range(pairs.shape[0]):
+                norm_sum = sq_norms[i] + sq_norms_j[j]
+                squared = pairs[j] * -2.0 + norm_sum
                 # Same cancellation: identical embeddings are at distance 0.
                 if squared <= CANCELLATION_FLOOR * norm_sum:
                     squared = 0.0
-                row[p] = -np.sqrt(squared)
-                largest = max(largest, -row[p])
-                p += 1
-        _snap_row(row, largest if largest > 0 else 1.0)
+                pairs[j] = -np.sqrt(squared)
+            p += pairs.shape[0]
+        largest = 0.0
+        for p in range(row.shape[0]):
+            largest = max(largest, -row[p])
+        scale = largest if largest > 0 else 1.0
+        up, down = GRID / scale, scale / GRID
+        for p in range(row.shape[0]):
+            row[p] = _snap(row[p], up, down)
 
 
 @_kernel
@@ -134,10 +143,12 @@ def leave_one_out_similarities(kind, features, totals, start, out):
             masked_sums[i] = sums[i] - values[i]
             masked_sq_norms[i] = sq_norms[i] - values[i] * values[i]
         p = 0
-        for i in range(n):
-            for j in range(i + 1, n):
-                row[p] = gram[p] - values[i] * values[j]
-                p += 1
+        for i in range(n - 1):
+            pairs, totals_ij = row[p : p + n - 1 - i], gram[p : p + n - 1 - i]
+            values_j = values[i + 1 :]
+            for j in range(pairs.shape[0]):
+                pairs[j] = totals_ij[j] - values[i] * values_j[j]
+            p += pairs.shape[0]
         _row_from_stats(kind, row, masked_sums, masked_sq_norms, n_maps, scratch)
 
 
@@ -167,11 +178,14 @@ def prefix_similarities(kind, features, maps, before, out):
             kept_sums[i] = running_sums[i] + sums[i]
             kept_sq_norms[i] = running_sq_norms[i] + sq_norms[i]
         p = 0
-        for i in range(n):
-            for j in range(i + 1, n):
-                running_gram[p] += values[i] * values[j]
-                row[p] = running_gram[p] + gram[p]
-                p += 1
+        for i in range(n - 1):
+            stop = p + n - 1 - i
+            pairs, running, before_ij = row[p:stop], running_gram[p:stop], gram[p:stop]
+            values_j = values[i + 1 :]
+            for j in range(pairs.shape[0]):
+                running[j] += values[i] * values_j[j]
+                pairs[j] = running[j] + before_ij[j]
+            p = stop
         _row_from_stats(kind, row, kept_sums, kept_sq_norms, n_maps, scratch)
 
 
@@ -211,12 +225,11 @@ def score_sorted_keys(keys, target_scores, index_bits, scores, tied):
         total = 0.0
         for i in range(n):
             total += target_scores[bits[r, i] & low] * (i - centre)
-        any_tie = False
+        row = bits[r]
+        n_ties = 0
         for i in range(1, n):
-            if (bits[r, i] >> shift) == (bits[r, i - 1] >> shift):
-                any_tie = True
-                break
+            n_ties += (row[i] >> shift) == (row[i - 1] >> shift)
         # NaN keys sort last and -inf first; +-inf with index bits is NaN.
         finite = np.isfinite(keys[r, 0]) and np.isfinite(keys[r, n - 1])
         scores[r] = total / rank_norm if finite else np.nan
-        tied[r] = any_tie and finite
+        tied[r] = n_ties > 0 and finite
