@@ -149,6 +149,8 @@ def _kendall_tau_a(x, y):
 
     scipy gives tau-b in O(n log n); tau-a is tau-b rescaled by the ties.
     """
+    if not np.isfinite(x).all():
+        return np.nan
     n = len(x)
     n_pairs = n * (n - 1) / 2
     tau_b = stats.kendalltau(x, y).statistic
@@ -252,7 +254,9 @@ class TargetComparison:
         Returns
         -------
         ndarray of shape (k,)
-            NaN for a constant candidate, whose correlation is undefined.
+            NaN for a constant candidate, whose correlation is undefined, and
+            for a candidate with an infinite or NaN value (an overflow, not a
+            similarity).
         """
         # Row reductions round by memory layout: one layout for every caller.
         candidates = np.ascontiguousarray(candidates, dtype=np.float64)

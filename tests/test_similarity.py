@@ -13,6 +13,7 @@ from sklearn_ais._similarity import (
     TargetComparison,
     compare,
     pair_similarities,
+    similarity_from_stats,
     similarity_matrix,
     upper_triangle,
 )
@@ -242,3 +243,55 @@ def test_nan_candidate_gives_nan(comparison):
 def test_unknown_comparison_is_refused():
     with pytest.raises(ValueError, match="comparison must be one of"):
         TargetComparison(np.arange(5.0), "cosine")
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 9, 16, 17, 64, 65])
+def test_spearman_at_every_index_width(n):
+    # The packed sort keys hold ceil(log2(n)) index bits: exact at the edges.
+    rng = np.random.default_rng(n)
+    target = rng.standard_normal(n)
+    candidates = rng.standard_normal((4, n))
+    candidates[1] *= 1e-300  # tiny values keep their order
+    candidates[2] -= 1e6  # large offset, small spread
+    expected = [stats.spearmanr(row, target).statistic for row in candidates]
+    got = TargetComparison(target).score_many(candidates)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+@pytest.mark.parametrize("comparison", COMPARISONS)
+def test_infinite_candidate_gives_nan(comparison, value):
+    rng = np.random.default_rng(4)
+    target = rng.standard_normal(12)
+    candidates = rng.standard_normal((2, 12))
+    candidates[1, 7] = value
+    with np.errstate(invalid="ignore"):
+        scores = TargetComparison(target, comparison).score_many(candidates)
+    assert np.isfinite(scores[0])
+    assert np.isnan(scores[1])
+
+
+def test_signed_zeros_tie():
+    target = np.array([1.0, 2.0, 3.0, 4.0])
+    got = compare(np.array([-0.0, 0.0, 1.0, 2.0]), target)
+    expected = stats.spearmanr([0.0, 0.0, 1.0, 2.0], target).statistic
+    assert got == pytest.approx(expected, abs=ATOL)
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "pearson", "euclidean"])
+def test_similarity_from_stats_takes_any_layout(similarity):
+    # The torch engines hand over float32 or strided statistics.
+    E = _embeddings(5, n=6, d=4)
+    rows, cols = np.triu_indices(6, 1)
+    gram = np.asfortranarray(np.stack([(E @ E.T)[rows, cols]] * 2)).astype(np.float32)
+    sums = np.stack([E.sum(axis=1)] * 2)[:, ::1]
+    sq_norms = np.stack([(E**2).sum(axis=1)] * 2)
+    got = similarity_from_stats(similarity, gram, sums, sq_norms, E.shape[1])
+    expected = pair_similarities(E, similarity)
+    np.testing.assert_allclose(got[0], expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_similarity_from_stats_has_no_spearman_closed_form():
+    with pytest.raises(ValueError, match="No closed form"):
+        similarity_from_stats("spearman", np.zeros((1, 3)), *np.zeros((2, 1, 3)), 4)
