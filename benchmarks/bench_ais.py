@@ -218,7 +218,7 @@ def main(argv=None):
     gap = commands.add_parser("gap", help="pooled features: closed forms vs loop")
     gap.add_argument("--n-images", type=int, default=120)
     gap.add_argument("--n-maps", type=int, default=2048)
-    gap.add_argument("--repeats", type=int, default=3)
+    gap.add_argument("--repeats", type=int, default=5)
     gap.add_argument(
         "--brute-maps",
         type=int,
