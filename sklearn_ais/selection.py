@@ -62,7 +62,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     prefix on the training images (or a fixed size).
 
     ``X`` is either a 2-D matrix of pooled features (one column per map: the
-    global-average-pooling case, numpy only), or 4-D feature maps
+    global-average-pooling case, no torch needed), or 4-D feature maps
     ``(n_images, n_maps, height, width)`` such as a featurizer's output. A
     :class:`~sklearn_ais.FeatureMaps` carries its network's head,
     which is used for the masked embeddings (the VGG head runs an exact fast
