@@ -144,11 +144,11 @@ def leave_one_out_similarities(kind, features, totals, start, out):
             masked_sq_norms[i] = sq_norms[i] - values[i] * values[i]
         p = 0
         for i in range(n - 1):
-            pairs, totals_ij = row[p : p + n - 1 - i], gram[p : p + n - 1 - i]
-            values_j = values[i + 1 :]
+            stop = p + n - 1 - i
+            pairs, totals_ij, values_j = row[p:stop], gram[p:stop], values[i + 1 :]
             for j in range(pairs.shape[0]):
                 pairs[j] = totals_ij[j] - values[i] * values_j[j]
-            p += pairs.shape[0]
+            p = stop
         _row_from_stats(kind, row, masked_sums, masked_sq_norms, n_maps, scratch)
 
 
