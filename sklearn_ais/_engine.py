@@ -38,8 +38,8 @@ from ._similarity import pair_similarities, upper_triangle
 DEFAULT_CHUNK_MB = 64
 
 
-# A chunk's similarities are then sorted and scored: chunks that fit in a
-# core's L2 cache run about twice as fast as large ones.
+# A chunk's similarities are built, sorted and scored while they sit in
+# cache; smaller chunks lose to per-chunk overhead, larger ones were no faster.
 CACHE_BYTES = 2**20
 
 

@@ -4,8 +4,10 @@ Dataset AIS scores thousands of masked networks, each a vector of ``n_pairs``
 pair similarities. In numpy every step of the closed forms is a separate pass
 over a chunk of such vectors (gathers of pair indices, products, snapping,
 packing, ...); here each masked network's similarities are built in one
-loop over its pairs, while they sit in cache. The float operations are the
-same, in the same order, as the formulas documented in ``_similarity``.
+loop over its pairs, while they sit in cache. The float operations are those
+of the numpy passes they replaced, in the same order (bitwise equal results
+were checked when they were swapped); ``similarity_from_stats`` in
+``_similarity`` documents the formulas.
 
 Every kernel releases the GIL, so chunks run in parallel threads. Kernels
 write into arrays the caller allocates; none of them allocates per row.

@@ -71,8 +71,8 @@ def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
     -------
     ndarray of shape (k, n_pairs)
         ``gram`` itself when it is a C-contiguous float64 array, holding the
-        similarities, snapped to a grid of about
-        1e-12 of their scale so that exactly equal similarities tie.
+        similarities, snapped to a grid of about 1e-12 of their scale so that
+        exactly equal similarities tie.
     """
     if similarity not in SIMILARITY_CODES:
         raise ValueError(f"No closed form for similarity={similarity!r}.")
