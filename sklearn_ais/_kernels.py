@@ -32,9 +32,21 @@ GRID = 2.0**40
 # came from are float64 rounding noise.
 CANCELLATION_FLOOR = 1e-12
 
-# IEEE semantics for division (no Python exceptions), no fast-math
-# reassociation: results are those of the same operations in numpy.
-_kernel = numba.njit(nogil=True, cache=True, error_model="numpy")
+
+def _kernel(function):
+    """Compile ``function`` with numba, caching the machine code on disk.
+
+    IEEE semantics for division (no Python exceptions) and no fast-math
+    reassociation: results are those of the same operations in numpy.
+    Where no cache directory is writable (a read-only install with no
+    writable home), numba refuses to cache; the kernels are then compiled
+    at each start instead of failing the import.
+    """
+    options = {"nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(function)
+    except RuntimeError:
+        return numba.njit(**options)(function)
 
 
 @_kernel
