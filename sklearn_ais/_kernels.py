@@ -236,10 +236,10 @@ def score_sorted_keys(keys, target_scores, index_bits, scores, tied):
     centre = (n - 1) / 2
     rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
     for r in range(keys.shape[0]):
+        row = bits[r]
         total = 0.0
         for i in range(n):
-            total += target_scores[bits[r, i] & low] * (i - centre)
-        row = bits[r]
+            total += target_scores[row[i] & low] * (i - centre)
         n_ties = 0
         for i in range(1, n):
             n_ties += (row[i] >> shift) == (row[i - 1] >> shift)
