@@ -118,11 +118,11 @@ def _vgg_problem(n_images, seed=0):
 def _vgg_leave_one_out_ais(X, H):
     """All leave-one-map-out embeddings (through their similarities) and AIS."""
     from sklearn_ais._engine import make_engine
-    from sklearn_ais._similarity import TargetComparison
-    from sklearn_ais._target import target_pairs
+    from sklearn_ais._similarity import PairComparison
+    from sklearn_ais._human import read_human_pairs
 
     engine = make_engine(X, X.head, "cosine", device="cpu")
-    human = TargetComparison(target_pairs(H, len(X)))
+    human = PairComparison(read_human_pairs(H, len(X)).pairs)
     baseline = human.score(engine.full())
     ais = np.empty(X.shape[1])
     for start, stop, pairs in engine.leave_one_out():

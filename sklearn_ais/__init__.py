@@ -6,6 +6,7 @@ non-GAP head is used, so the feature-matrix path works without it.
 """
 
 from ._feature_maps import FeatureMaps
+from ._human import TargetWarning
 from ._scoring import RSAScorer
 from .featurizers import (
     EfficientNetLite0Featurizer,
@@ -19,6 +20,7 @@ __all__ = [
     "EfficientNetLite0Featurizer",
     "FeatureMaps",
     "RSAScorer",
+    "TargetWarning",
     "TorchvisionFeaturizer",
     "VGGFeaturizer",
 ]

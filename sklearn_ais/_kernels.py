@@ -220,12 +220,12 @@ def pack_keys(candidates, index_bits, keys):
 
 
 @_kernel
-def score_sorted_keys(keys, target_scores, index_bits, scores, tied):
+def score_sorted_keys(keys, human_scores, index_bits, scores, tied):
     """Spearman correlations from row-sorted packed keys.
 
     With distinct values, the value at sorted position ``i`` has rank
     ``i + 1``; the correlation is the dot product of the centred ranks with
-    the target's standardized ranks, gathered by the packed indices. Rows
+    the human pairs' standardized ranks, gathered by the packed indices. Rows
     where two neighbours agree but for their index bits are flagged in
     ``tied`` (to be ranked exactly); rows with a non-finite value score NaN.
     """
@@ -239,7 +239,7 @@ def score_sorted_keys(keys, target_scores, index_bits, scores, tied):
         row = bits[r]
         total = 0.0
         for i in range(n):
-            total += target_scores[row[i] & low] * (i - centre)
+            total += human_scores[row[i] & low] * (i - centre)
         n_ties = 0
         for i in range(1, n):
             n_ties += (row[i] >> shift) == (row[i - 1] >> shift)

@@ -1,13 +1,31 @@
 """RSAScorer: the second-order isomorphism as a scikit-learn scorer."""
 
+from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
+
 from ._engine import embeddings_of
-from ._similarity import COMPARISONS, SIMILARITIES, TargetComparison, pair_similarities
-from ._target import TARGETS, target_pairs
+from ._human import TARGETS, item_ids, read_human_pairs
+from ._similarity import COMPARISONS, SIMILARITIES, PairComparison, pair_similarities
 
 
-def _check_option(name, value, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {options}; got {value!r}.")
+def _steps_of(estimator):
+    """The estimator's steps, last first (a search's best estimator unwrapped)."""
+    estimator = getattr(estimator, "best_estimator_", estimator)
+    steps = getattr(estimator, "steps", None)
+    if steps is None:
+        return [estimator]
+    return [step for _, step in reversed(steps)]
+
+
+def model_reading(estimator):
+    """``(similarity, target_)`` of the last step that read ``y`` in ``fit``.
+
+    That is the last step with a fitted ``target_``; ``(None, None)`` when no
+    step has one (a featurizer alone, a PCA...).
+    """
+    for step in _steps_of(estimator):
+        if hasattr(step, "target_"):
+            return getattr(step, "similarity", None), step.target_
+    return None, None
 
 
 class RSAScorer:
@@ -21,15 +39,30 @@ class RSAScorer:
     can be passed as ``scoring=`` to ``cross_val_score``, ``GridSearchCV`` or
     ``permutation_test_score``.
 
+    The first-order similarity and the reading of ``y`` belong to the model:
+    by default they are taken, at each call, from the fitted estimator (the
+    last pipeline step with a fitted ``target_``, such as
+    :class:`AISFeatureMapSelector`), so a grid over ``similarity`` scores each
+    candidate with its own similarity, and a selector fitted on
+    dissimilarities is scored on dissimilarities. The comparison is the
+    scorer's own, so that every candidate is scored in one unit.
+
     Parameters
     ----------
-    similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
+    similarity : {"cosine", "pearson", "spearman", "euclidean"} or None, \
+default=None
         Similarity between embeddings (negative distance for "euclidean").
+        ``None``: the fitted estimator's ``similarity``, or ``"cosine"`` when
+        it has none. A value that differs from the estimator's is an error.
     comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
         Correlation between model and human pair similarities; "r2" is the
         squared Pearson correlation, "kendall" Kendall's tau-a.
-    target : {"similarity", "dissimilarity", "embedding"}, default="similarity"
-        What ``y`` holds; see :class:`AISFeatureMapSelector`.
+    target : {"auto", "similarity", "dissimilarity", "embedding"} or None, \
+default=None
+        What ``y`` holds; see :class:`AISFeatureMapSelector`. ``None``: the
+        fitted estimator's ``target_``, or ``"auto"`` when it has none. A
+        value (or an ``"auto"`` reading) that differs from the estimator's is
+        an error.
 
     Examples
     --------
@@ -44,13 +77,22 @@ class RSAScorer:
     (3,)
     """
 
-    def __init__(self, similarity="cosine", comparison="spearman", target="similarity"):
-        _check_option("similarity", similarity, SIMILARITIES)
-        _check_option("comparison", comparison, COMPARISONS)
-        _check_option("target", target, TARGETS)
+    _parameter_constraints = {
+        "similarity": [StrOptions(set(SIMILARITIES)), None],
+        "comparison": [StrOptions(set(COMPARISONS))],
+        "target": [StrOptions(set(TARGETS)), None],
+    }
+
+    def __init__(self, *, similarity=None, comparison="spearman", target=None):
         self.similarity = similarity
         self.comparison = comparison
         self.target = target
+        # A scorer is not cloned or searched over: refuse bad values at once.
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {"similarity": similarity, "comparison": comparison, "target": target},
+            caller_name=type(self).__name__,
+        )
 
     def __repr__(self):
         return (
@@ -58,14 +100,96 @@ class RSAScorer:
             f"comparison={self.comparison!r}, target={self.target!r})"
         )
 
-    def score_embeddings(self, embeddings, y):
-        """2OI of given embeddings ``(n, d)`` (or feature maps) against ``y``."""
+    def settings_for(self, estimator):
+        """``(similarity, target)`` used to score ``estimator``.
+
+        Parameters
+        ----------
+        estimator : object
+            A fitted estimator or pipeline, or None.
+
+        Returns
+        -------
+        similarity, target : str
+        """
+        model_similarity, model_target = model_reading(estimator)
+        similarity = self.similarity
+        if similarity is None:
+            similarity = model_similarity or "cosine"
+        elif model_similarity is not None and similarity != model_similarity:
+            raise ValueError(
+                f"RSAScorer(similarity={similarity!r}) cannot score an estimator "
+                f"whose similarity is {model_similarity!r}: the first-order "
+                "similarity is part of the model. Leave similarity=None to score "
+                "each model with its own."
+            )
+        target = self.target
+        if target is None:
+            target = model_target or "auto"
+        elif model_target is not None and target not in ("auto", model_target):
+            raise ValueError(
+                f"RSAScorer(target={target!r}) cannot score an estimator fitted "
+                f"with target_={model_target!r}: it would read y the other way. "
+                "Leave target=None to read y as the estimator did."
+            )
+        return similarity, target
+
+    def _score(self, embeddings, y, similarity, target, ids=None, model_target=None):
         embeddings = embeddings_of(embeddings)
-        human = target_pairs(
-            y, len(embeddings), target=self.target, similarity=self.similarity
+        human = read_human_pairs(
+            y, len(embeddings), target=target, similarity=similarity, ids=ids
         )
-        model = pair_similarities(embeddings, self.similarity)
-        return TargetComparison(human, self.comparison).score(model)
+        if model_target is not None and human.target != model_target:
+            raise ValueError(
+                f"target='auto' reads y here as {human.target}, but the estimator "
+                f"was fitted with target_={model_target!r}. Leave target=None to "
+                "read y as the estimator did."
+            )
+        model = pair_similarities(embeddings, similarity)
+        return PairComparison(human.pairs, self.comparison).score(model)
+
+    def score_embeddings(self, embeddings, y):
+        """2OI of given embeddings ``(n, d)`` (or feature maps) against ``y``.
+
+        Uses this scorer's own settings (``similarity=None`` means cosine,
+        ``target=None`` means ``"auto"``): there is no estimator to read them
+        from.
+
+        Parameters
+        ----------
+        embeddings : array-like of shape (n_images, n_dims) or feature maps
+            The embeddings.
+        y : DataFrame or array-like
+            Human similarities of the same images.
+
+        Returns
+        -------
+        float
+        """
+        similarity, target = self.settings_for(None)
+        return self._score(embeddings, y, similarity, target, item_ids(embeddings))
+
+    def score_model(self, estimator, embeddings, y, ids=None):
+        """2OI of ``embeddings`` read with ``estimator``'s similarity and target.
+
+        Parameters
+        ----------
+        estimator : object
+            The fitted estimator whose settings apply (see ``settings_for``).
+        embeddings : array-like of shape (n_images, n_dims) or feature maps
+            The embeddings.
+        y : DataFrame or array-like
+            Human similarities of the same images.
+        ids : pandas.Index or None, default=None
+            Item ids of the images, checked against ``y``'s.
+
+        Returns
+        -------
+        float
+        """
+        similarity, target = self.settings_for(estimator)
+        _, model_target = model_reading(estimator)
+        return self._score(embeddings, y, similarity, target, ids, model_target)
 
     def __call__(self, estimator, X, y):
         """2OI of ``estimator.transform(X)`` against the human similarities ``y``.
@@ -83,4 +207,5 @@ class RSAScorer:
         -------
         float
         """
-        return self.score_embeddings(estimator.transform(X), y)
+        ids = item_ids(X)
+        return self.score_model(estimator, estimator.transform(X), y, ids=ids)

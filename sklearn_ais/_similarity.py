@@ -193,10 +193,10 @@ def _row_dot(matrix, vector):
     return np.einsum("ij,j->i", matrix, vector)
 
 
-def _spearman_many(candidates, target_scores):
-    """Spearman correlation of each row of ``candidates`` with a fixed target.
+def _spearman_many(candidates, human_scores):
+    """Spearman correlation of each row of ``candidates`` with the human pairs.
 
-    ``target_scores`` are the target's standardized ranks. Ranking the rows is
+    ``human_scores`` are the human pairs' standardized ranks. Ranking the rows is
     the cost that dominates dataset AIS, so the index of each value is packed
     into the low mantissa bits of a float64 key: one in-place float sort then
     yields the permutation. Truncating mantissa bits is monotone, so the order
@@ -211,37 +211,42 @@ def _spearman_many(candidates, target_scores):
     keys.sort(axis=1)
     scores = np.empty(k)
     tied = np.empty(k, dtype=bool)
-    score_sorted_keys(keys, target_scores, index_bits, scores, tied)
+    score_sorted_keys(keys, human_scores, index_bits, scores, tied)
     if tied.any():
         # Constant rows land here too, and come out NaN.
         exact = _standardize(_exact_ranks(candidates[tied]))
-        scores[tied] = _row_dot(exact, target_scores)
+        scores[tied] = _row_dot(exact, human_scores)
     return scores
 
 
-class TargetComparison:
-    """Compares candidate pair-similarity vectors with one fixed target vector.
+class PairComparison:
+    """Compares candidate pair-similarity vectors with the human pairs.
 
-    The target is prepared once (ranked and standardized); then any number of
-    candidates are scored in a single vectorised call.
+    The human pair similarities are prepared once (ranked and standardized);
+    then any number of candidates (one masked network each) are scored in a
+    single vectorised call.
 
     Parameters
     ----------
-    target : ndarray of shape (n_pairs,)
-        The target's pair similarities (the human judgments).
+    human_pairs : ndarray of shape (n_pairs,)
+        The human pair similarities.
     comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
         Spearman or Pearson correlation, squared Pearson correlation (as in
         the authors' released code), or Kendall's tau-a.
     """
 
-    def __init__(self, target, comparison="spearman"):
+    def __init__(self, human_pairs, comparison="spearman"):
         if comparison not in COMPARISONS:
             raise ValueError(
                 f"comparison must be one of {COMPARISONS}, got {comparison!r}."
             )
-        self.target = np.asarray(target, dtype=np.float64)
+        self.human_pairs = np.asarray(human_pairs, dtype=np.float64)
         self.comparison = comparison
-        values = _exact_ranks(self.target) if comparison == "spearman" else self.target
+        values = (
+            _exact_ranks(self.human_pairs)
+            if comparison == "spearman"
+            else self.human_pairs
+        )
         self._scores = _standardize(values)
 
     def score(self, candidate):
@@ -263,7 +268,7 @@ class TargetComparison:
         if self.comparison == "spearman":
             return _spearman_many(candidates, self._scores)
         if self.comparison == "kendall":
-            return np.array([_kendall_tau_a(row, self.target) for row in candidates])
+            return np.array([_kendall_tau_a(row, self.human_pairs) for row in candidates])
         pearson = _row_dot(_standardize(candidates), self._scores)
         return pearson**2 if self.comparison == "r2" else pearson
 
@@ -276,11 +281,11 @@ def compare(a, b, comparison="spearman"):
     a, b : array-like of shape (n,)
         The vectors.
     comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
-        See :class:`TargetComparison`.
+        See :class:`PairComparison`.
 
     Returns
     -------
     float
         NaN when either vector is constant.
     """
-    return TargetComparison(b, comparison).score(a)
+    return PairComparison(b, comparison).score(a)

@@ -63,6 +63,7 @@ def make_alignment_problem(
         The feature matrix.
     H : DataFrame of shape (n_images, n_images)
         Human similarities, index and columns the image ids ``"img0000"``, ...
+        The diagonal holds the matrix's largest value.
     relevant : ndarray of shape (n_relevant,)
         Column indices of the relevant maps, sorted.
 
@@ -85,5 +86,9 @@ def make_alignment_problem(
     human = similarity_matrix(attributes, "cosine")
     jitter = rng.standard_normal((n_images, n_images)) * noise
     human += np.triu(jitter, 1) + np.triu(jitter, 1).T
+    # Self-similarity is the largest value of each row, as in human ratings
+    # (and what target="auto" reads); only the off-diagonal pairs are used.
+    np.fill_diagonal(human, -np.inf)
+    np.fill_diagonal(human, max(1.0, human.max()))
     ids = [f"img{i:04d}" for i in range(n_images)]
     return X, pd.DataFrame(human, index=ids, columns=ids), relevant

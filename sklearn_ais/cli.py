@@ -22,7 +22,7 @@ def _synthetic_demo(args):
         "carry the attributes people compare (noise 0.5)."
     )
     selector = AISFeatureMapSelector(n_jobs=args.n_jobs).fit(X, H)
-    top = set(selector.ranking_.argsort()[: len(relevant)])
+    top = set(selector.ais_ranking_.argsort()[: len(relevant)])
     print(
         f"All-data 2OI {selector.baseline_score_:.3f}; relevant maps among the "
         f"top {len(relevant)} by AIS: {len(top & set(relevant))}/{len(relevant)}."

@@ -134,8 +134,10 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         Returns
         -------
         maps : FeatureMaps of shape (n_images, n_maps_, h, w)
-            ``float32`` maps carrying ``head_``.
+            ``float32`` maps carrying ``head_``; when ``X`` is a pandas Series
+            with item ids as its index, the maps carry those ids.
         """
+        from ._human import item_ids
         from ._images import check_images
 
         check_is_fitted(self)
@@ -150,7 +152,7 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
                 _cached_maps, ignore=["featurizer", "items"]
             )
             maps = cached(self._cache_key(items), featurizer=self, items=items)
-        return FeatureMaps(maps, head=self.head_)
+        return FeatureMaps(maps, head=self.head_, ids=item_ids(X))
 
     def _compute_maps(self, items):
         """Run the trunk over ``items`` in batches; returns a float32 ndarray."""

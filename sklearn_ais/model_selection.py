@@ -1,13 +1,24 @@
-"""The paper's validation protocol: Full versus Retained maps, out of sample."""
+"""The paper's validation protocol and tests of a similarity matrix, out of sample."""
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import stats
-from sklearn.model_selection import RepeatedKFold, cross_validate
+from sklearn.base import clone
+from sklearn.model_selection import (
+    RepeatedKFold,
+    check_cv,
+    cross_val_score,
+    cross_validate,
+)
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
+from ._human import item_ids, labelled_matrix
 from ._scoring import RSAScorer
 from .selection import AISFeatureMapSelector
 
@@ -35,10 +46,12 @@ class _FullAndRetainedScorer:
 
     def __call__(self, estimator, X, y):
         upstream, selector = _split_pipeline(estimator)
+        ids = item_ids(X)
         features = X if upstream is None else upstream.transform(X)
+        score = self.scorer.score_model
         return {
-            "full": self.scorer.score_embeddings(features, y),
-            "retained": self.scorer.score_embeddings(selector.transform(features), y),
+            "full": score(selector, features, y, ids=ids),
+            "retained": score(selector, selector.transform(features), y, ids=ids),
             "n_retained": float(selector.n_features_),
             "n_maps": float(selector.n_features_in_),
         }
@@ -144,8 +157,8 @@ def compare_full_vs_retained(
         Splits of the images. ``None`` means ``RepeatedKFold(n_splits=5,
         n_repeats=8, random_state=0)``. Use plain (not stratified) folds.
     scoring : RSAScorer, default=None
-        How test sets are scored. ``None`` uses the selector's similarity,
-        comparison and target.
+        How test sets are scored. ``None`` uses the selector's comparison;
+        the similarity and the reading of ``y`` are always the selector's.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib).
     verbose : int, default=0
@@ -170,7 +183,7 @@ def compare_full_vs_retained(
     """
     _, selector = _split_pipeline(estimator)
     if scoring is None:
-        scoring = RSAScorer(selector.similarity, selector.comparison, selector.target)
+        scoring = RSAScorer(comparison=selector.comparison)
     if cv is None:
         cv = RepeatedKFold(n_splits=5, n_repeats=8, random_state=0)
     results = cross_validate(
@@ -189,3 +202,134 @@ def compare_full_vs_retained(
         n_retained=results["test_n_retained"].astype(int),
         n_maps=int(results["test_n_maps"][0]),
     )
+
+
+def _mean_cv_score(estimator, X, y, splits, scoring):
+    return float(np.mean(cross_val_score(estimator, X, y, cv=splits, scoring=scoring)))
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "transform"])],
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "cv": ["cv_object"],
+        "n_permutations": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [callable, None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=False,
+)
+def mantel_test(
+    estimator,
+    X,
+    y,
+    *,
+    cv=None,
+    n_permutations=100,
+    scoring=None,
+    n_jobs=None,
+    random_state=0,
+    verbose=0,
+):
+    """Permutation test of the cross-validated 2OI, permuting items of ``y``.
+
+    scikit-learn's ``permutation_test_score`` shuffles the rows of ``y``
+    only. For a similarity matrix the null hypothesis is that the items'
+    labels are exchangeable, so this test permutes the rows and the columns
+    of ``y`` together (as Mantel's test does) while its labels stay in place:
+    item ``i`` is given the similarities of item ``p(i)``. The estimator is
+    refitted and cross-validated on each permuted matrix, on the same splits
+    as on the real one. Because the labels stay in place, ``X`` may carry item
+    ids (which ``permutation_test_score`` refuses: its shuffle reorders
+    them).
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        The model, for example an :class:`~sklearn_ais.AISFeatureMapSelector`.
+    X : array-like
+        Images (for a pipeline starting with a featurizer) or features.
+    y : DataFrame of shape (n_images, n_images) or ndarray
+        The human similarity matrix: a DataFrame labelled by item ids whose
+        index lists its items in ``X``'s order, or a square array.
+    cv : int, cross-validation generator or iterable, default=None
+        Splits of the images, as in ``cross_val_score`` (``None``: 5-fold
+        ``KFold``). The same splits are used for every permutation.
+    n_permutations : int, default=100
+        Number of permuted matrices.
+    scoring : RSAScorer or None, default=None
+        Scorer of the test folds; ``None`` is ``RSAScorer()``.
+    n_jobs : int or None, default=None
+        Permutations run in parallel (joblib).
+    random_state : int, RandomState instance or None, default=0
+        Seed of the permutations.
+    verbose : int, default=0
+        Verbosity of the joblib loop over permutations.
+
+    Returns
+    -------
+    score : float
+        Mean cross-validated score on the real ``y``.
+    permutation_scores : ndarray of shape (n_permutations,)
+        Mean cross-validated score on each permuted ``y``.
+    pvalue : float
+        ``(C + 1) / (n_permutations + 1)``, with ``C`` the number of permuted
+        scores greater than or equal to ``score``.
+
+    See Also
+    --------
+    sklearn.model_selection.permutation_test_score : Shuffles rows of ``y``
+        only; valid here when ``X`` carries no ids and ``y`` is a labelled
+        DataFrame (each split then takes its block by label).
+
+    Examples
+    --------
+    >>> from sklearn_ais import AISFeatureMapSelector
+    >>> from sklearn_ais.datasets import make_alignment_problem
+    >>> from sklearn_ais.model_selection import mantel_test
+    >>> X, H, _ = make_alignment_problem(40, 20, 4, random_state=0)
+    >>> score, null, pvalue = mantel_test(
+    ...     AISFeatureMapSelector(), X, H, cv=3, n_permutations=9)
+    >>> bool(pvalue <= 0.1)
+    True
+    """
+    if isinstance(y, pd.DataFrame):
+        values, labels = labelled_matrix(y), y.index
+    else:
+        values = np.asarray(y, dtype=np.float64)
+        if values.ndim != 2 or values.shape[0] != values.shape[1]:
+            raise ValueError(
+                "mantel_test permutes the rows and columns of a square similarity "
+                f"matrix; y has shape {values.shape}."
+            )
+        labels = item_ids(X)
+        labels = pd.RangeIndex(len(values)) if labels is None else labels
+    if len(values) != len(labels) or len(values) != len(X):
+        raise ValueError(
+            f"y describes {len(values)} items (with {len(labels)} labels) but X "
+            f"has {len(X)} images."
+        )
+    if scoring is None:
+        scoring = RSAScorer()
+    splits = list(check_cv(cv).split(X))
+    rng = check_random_state(random_state)
+
+    def relabelled(order):
+        return pd.DataFrame(values[np.ix_(order, order)], index=labels, columns=labels)
+
+    identity = np.arange(len(values))
+    score = _mean_cv_score(clone(estimator), X, relabelled(identity), splits, scoring)
+    orders = [rng.permutation(len(values)) for _ in range(n_permutations)]
+    permutation_scores = np.array(
+        Parallel(n_jobs=n_jobs, verbose=verbose)(
+            delayed(_mean_cv_score)(
+                clone(estimator), X, relabelled(order), splits, scoring
+            )
+            for order in orders
+        )
+    )
+    pvalue = (np.sum(permutation_scores >= score) + 1.0) / (n_permutations + 1)
+    return score, permutation_scores, float(pvalue)

@@ -16,8 +16,8 @@ from tqdm.auto import tqdm
 from ._engine import DEFAULT_CHUNK_MB, is_gap_head, make_engine
 from ._feature_maps import head_of
 from ._scoring import RSAScorer
-from ._similarity import COMPARISONS, SIMILARITIES, TargetComparison
-from ._target import MIN_IMAGES, TARGETS, target_pairs
+from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
+from ._similarity import COMPARISONS, SIMILARITIES, PairComparison
 
 
 def _score_chunk(comparison, task):
@@ -83,16 +83,23 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         How model and human pair similarities are compared: Spearman or
         Pearson correlation, squared Pearson correlation (as in the authors'
         released code) or Kendall's tau-a.
-    target : {"similarity", "dissimilarity", "embedding"}, default="similarity"
-        What ``y`` holds. A matrix of dissimilarities is negated; with
-        ``"embedding"`` the rows of ``y`` are target embeddings compared with
-        ``similarity``. Pass ``y`` as a DataFrame whose index and columns are
-        the item ids so that it survives cross-validation (README, "The human
-        similarity matrix").
+    target : {"auto", "similarity", "dissimilarity", "embedding"}, default="auto"
+        What ``y`` holds. ``"auto"`` reads the diagonal of the matrix: the
+        largest value of every row means similarities, the smallest (an RDM's
+        zeros) dissimilarities, anything else is an error asking for
+        ``target``. A matrix of dissimilarities is negated. With
+        ``"embedding"`` the rows of ``y`` are target embeddings (or one rating
+        per image) compared with ``similarity``. Pass ``y`` as a DataFrame
+        whose index and columns are the item ids so that it survives
+        cross-validation (README, "The human similarity matrix ``y``"); a
+        condensed upper triangle (``pdist`` order) needs an explicit
+        ``"similarity"`` or ``"dissimilarity"``. An explicit value that the
+        diagonal contradicts gives a :class:`~sklearn_ais.TargetWarning`.
     n_features_to_select : "auto", int or float, default="auto"
         How many maps to retain: ``"auto"`` takes the prefix with the highest
         2OI on the training images (the paper's S*), an int that many maps,
-        a float in (0, 1] that fraction of the maps.
+        a float in (0, 1] that fraction of the maps, floored as in
+        :class:`~sklearn.feature_selection.RFE`: ``max(1, int(f * n_maps))``.
     device : str, default="auto"
         Torch device for 4-D maps with a non-GAP head (``"auto"``, ``"cpu"``,
         ``"cuda"``, ``"cuda:1"``...). Resolved in ``fit`` to ``device_``; an
@@ -116,14 +123,24 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         constant similarities).
     baseline_score_ : float
         2OI of the full model (all maps) on the training images.
+    target_ : {"similarity", "dissimilarity", "embedding"}
+        How ``y`` was read (the decision of ``target="auto"``).
     ranking_ : ndarray of shape (n_maps,)
-        Rank of each map by AIS, 1 for the most important.
+        As in :class:`~sklearn.feature_selection.RFE`: 1 for every retained
+        map, then 2, 3, ... for the others in decreasing AIS.
+    ais_ranking_ : ndarray of shape (n_maps,)
+        Rank of each map by AIS alone, 1 for the highest (undefined AIS last,
+        ties in map order); the selection path adds maps in this order.
     scores_path_ : ndarray of shape (n_maps,)
         ``scores_path_[m - 1]`` is the 2OI of the ``m`` maps of highest AIS.
     n_features_ : int
         Number of retained maps.
     support_ : ndarray of shape (n_maps,), dtype=bool
         Mask of the retained maps.
+    head_ : torch.nn.Module or None
+        The head carried by the ``FeatureMaps`` seen in ``fit`` (None for 2-D
+        input and plain arrays: global average pooling); used by ``transform``
+        on plain 4-D arrays.
     device_ : str
         The device the computations ran on.
     n_features_in_ : int
@@ -173,9 +190,10 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         similarity="cosine",
         comparison="spearman",
-        target="similarity",
+        target="auto",
         n_features_to_select="auto",
         device="auto",
         chunk_mb=DEFAULT_CHUNK_MB,
@@ -235,22 +253,29 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         y : DataFrame of shape (n_images, n_items) or array-like
             Human similarities of the training images: a DataFrame whose index
             and columns are item ids (the block of the rows' own items is
-            used), a square array, or target embeddings (one row per image).
+            used), a square array, a condensed upper triangle (with an
+            explicit ``target``), or target embeddings (one row per image,
+            with ``target="embedding"``). Where ``X`` carries item ids (a
+            DataFrame index, or ``FeatureMaps`` from a Series of images) they
+            must be ``y``'s, in the same order.
 
         Returns
         -------
         self : object
             The fitted selector.
         """
+        ids = item_ids(X)
         X, head = self._validate_maps(X, reset=True)
+        n_maps = X.shape[1]
+        n_to_select = self._n_to_select_upfront(n_maps)
+        pairs = read_human_pairs(
+            y, len(X), target=self.target, similarity=self.similarity, ids=ids
+        )
+        self.target_ = pairs.target
         self.head_ = head
         self.device_ = self._resolve_device(head)
-        human = TargetComparison(
-            target_pairs(y, len(X), target=self.target, similarity=self.similarity),
-            self.comparison,
-        )
+        human = PairComparison(pairs.pairs, self.comparison)
         engine = self._engine(X, head)
-        n_maps = X.shape[1]
         self._n_features_out = engine.embedding_dim
 
         self.baseline_score_ = human.score(engine.full())
@@ -271,8 +296,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         self.ais_ = self.baseline_score_ - left_out
         # Undefined scores rank last; ties keep map order.
         order = np.argsort(-np.nan_to_num(self.ais_, nan=-np.inf), kind="stable")
-        self.ranking_ = np.empty(n_maps, dtype=np.intp)
-        self.ranking_[order] = np.arange(1, n_maps + 1)
+        self.ais_ranking_ = np.empty(n_maps, dtype=np.intp)
+        self.ais_ranking_[order] = np.arange(1, n_maps + 1)
         self.scores_path_ = _collect(
             engine.prefix_tasks(order),
             human,
@@ -282,12 +307,19 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             self.verbose,
         )
 
-        self.n_features_ = self._n_to_select(n_maps)
+        if n_to_select is None:
+            if np.isnan(self.scores_path_).all():
+                raise ValueError("Every prefix of maps gave undefined scores.")
+            n_to_select = int(np.nanargmax(self.scores_path_)) + 1
+        self.n_features_ = n_to_select
         self.support_ = np.zeros(n_maps, dtype=bool)
-        self.support_[order[: self.n_features_]] = True
+        self.support_[order[:n_to_select]] = True
+        # RFE's convention: retained maps share rank 1, the rest follow by AIS.
+        self.ranking_ = np.maximum(self.ais_ranking_ - n_to_select + 1, 1)
         return self
 
-    def _n_to_select(self, n_maps):
+    def _n_to_select_upfront(self, n_maps):
+        """The number of maps to retain, None for "auto"; checked before any work."""
         wanted = self.n_features_to_select
         if isinstance(wanted, bool):
             raise ValueError(
@@ -295,9 +327,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
                 f"got the bool {wanted}."
             )
         if wanted == "auto":
-            if np.isnan(self.scores_path_).all():
-                raise ValueError("Every prefix of maps gave undefined scores.")
-            return int(np.nanargmax(self.scores_path_)) + 1
+            return None
         if isinstance(wanted, Integral):
             if wanted > n_maps:
                 raise ValueError(
@@ -305,7 +335,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
                     "maps in X."
                 )
             return int(wanted)
-        return max(1, int(round(wanted * n_maps)))
+        # Floored, as RFE and SequentialFeatureSelector do.
+        return max(1, int(wanted * n_maps))
 
     def _head_for(self, X, head):
         """The head to run on ``X``: its own, else the one seen in ``fit``."""
@@ -336,7 +367,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     def score(self, X, y):
         """2OI of the retained maps' embeddings with the human similarities.
 
-        Uses this selector's ``similarity``, ``comparison`` and ``target``.
+        Uses this selector's ``similarity``, ``comparison`` and ``target_``.
 
         Parameters
         ----------
@@ -349,8 +380,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         -------
         float
         """
-        scorer = RSAScorer(self.similarity, self.comparison, self.target)
-        return scorer(self, X, y)
+        return RSAScorer(comparison=self.comparison)(self, X, y)
 
     def get_support(self, indices=False):
         """Mask, or indices, of the retained maps.

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from _brute_force import COMPARISONS, SIMILARITIES
-from _brute_force import similarity_matrix as bf_similarity_matrix
+from _data import noisy_similarity
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ais import AISFeatureMapSelector, RSAScorer
-from sklearn_ais._target import target_pairs
+from sklearn_ais._human import read_human_pairs
 
 N, P = 10, 6
 
@@ -21,9 +21,7 @@ N, P = 10, 6
 def _problem(n=N, p=P, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
-    H = bf_similarity_matrix(rng.standard_normal((n, 3)), "cosine")
-    noise = np.triu(rng.standard_normal((n, n)) * 0.3, 1)
-    return X, H + noise + noise.T
+    return X, noisy_similarity(rng, n)
 
 
 def _ids(n):
@@ -50,9 +48,12 @@ def test_length_mismatch_dataframe():
 
 def test_length_mismatch_embeddings_and_labels():
     X, _ = _problem()
-    with pytest.raises(ValueError, match="y describes 14 items"):
-        AISFeatureMapSelector().fit(X, np.ones((14, 3)))
-    with pytest.raises(ValueError, match="y describes 9 items"):
+    embedding = AISFeatureMapSelector(target="embedding")
+    with pytest.raises(ValueError, match="y holds 14 target embeddings but X has 10"):
+        embedding.fit(X, np.ones((14, 3)))
+    with pytest.raises(ValueError, match="y holds 9 target embeddings"):
+        embedding.fit(X, np.arange(9.0))
+    with pytest.raises(ValueError, match="vector of 9 values, but X has 10 images"):
         AISFeatureMapSelector().fit(X, np.arange(9.0))
 
 
@@ -82,7 +83,7 @@ def test_nan_in_target_embeddings():
     E = np.ones((N, 3))
     E[2, 1] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
-        AISFeatureMapSelector().fit(X, E)
+        AISFeatureMapSelector(target="embedding").fit(X, E)
 
 
 @pytest.mark.parametrize(
@@ -90,14 +91,30 @@ def test_nan_in_target_embeddings():
     [
         lambda: np.full((N, N), 0.3),
         lambda: np.eye(N),  # constant off the diagonal
-        lambda: np.ones(N),  # identical labels
-        lambda: np.tile([1.0, 2.0], (N, 1)),  # identical embeddings
+        lambda: np.full(N * (N - 1) // 2, 0.5),  # constant condensed pairs
     ],
 )
 def test_constant_human_similarities(make_y):
     X, _ = _problem()
     with pytest.raises(ValueError, match="human similarities are constant"):
-        AISFeatureMapSelector().fit(X, make_y())
+        AISFeatureMapSelector(target="similarity").fit(X, make_y())
+    # Under target="auto" too: the constancy is reported, not the diagonal.
+    if np.ndim(make_y()) == 2:
+        with pytest.raises(ValueError, match="human similarities are constant"):
+            AISFeatureMapSelector().fit(X, make_y())
+
+
+@pytest.mark.parametrize(
+    "make_y",
+    [
+        lambda: np.ones(N),  # identical labels
+        lambda: np.tile([1.0, 2.0], (N, 1)),  # identical embeddings
+    ],
+)
+def test_constant_target_embeddings(make_y):
+    X, _ = _problem()
+    with pytest.raises(ValueError, match="human similarities are constant"):
+        AISFeatureMapSelector(target="embedding").fit(X, make_y())
 
 
 @pytest.mark.parametrize("similarity", SIMILARITIES)
@@ -121,7 +138,7 @@ def test_too_few_images():
     with pytest.raises(ValueError, match="minimum of 3 is required"):
         AISFeatureMapSelector().fit(X, H)
     with pytest.raises(ValueError, match="At least 3 images"):
-        target_pairs(H, 2)
+        read_human_pairs(H, 2)
 
 
 def test_sliced_square_array_mentions_dataframe():
@@ -145,8 +162,10 @@ def test_non_numeric_y_array():
 def test_non_numeric_y_dataframe():
     X, _ = _problem()
     frame = pd.DataFrame([["a"] * N] * N, index=_ids(N), columns=_ids(N))
-    with pytest.raises(ValueError, match="y must hold numbers"):
+    with pytest.raises(ValueError, match="Column 'id0' of the similarity DataFrame"):
         AISFeatureMapSelector().fit(X, frame)
+    with pytest.raises(ValueError, match="y must hold numbers"):
+        AISFeatureMapSelector().fit(X, np.array(frame))
 
 
 def test_y_none():
@@ -239,7 +258,7 @@ def test_more_maps_requested_than_there_are():
     ],
 )
 def test_scorer_unknown_option(params, name):
-    with pytest.raises(ValueError, match=f"{name} must be one of"):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of RSAScorer"):
         RSAScorer(**params)
 
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 from _brute_force import COMPARISONS, SIMILARITIES
-from _brute_force import similarity_matrix as bf_similarity_matrix
+from _data import noisy_similarity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sklearn_ais import AISFeatureMapSelector
 from sklearn_ais._engine import GAPEngine
-from sklearn_ais._similarity import TargetComparison, compare, pair_similarities
+from sklearn_ais._similarity import PairComparison, compare, pair_similarities
 
 SETTINGS = settings(
     max_examples=30,
@@ -50,10 +50,7 @@ def problems(draw, min_maps=2, max_maps=8):
         X[rng.integers(n)] = 0.0
     elif kind == "rounded":
         X = np.round(X * 2)
-    attributes = rng.standard_normal((n, 3))
-    H = bf_similarity_matrix(attributes, "cosine")
-    noise = np.triu(rng.standard_normal((n, n)) * 0.3, 1)
-    return X, H + noise + noise.T
+    return X, noisy_similarity(rng, n)
 
 
 def _fit(X, H, similarity, comparison, **params):
@@ -146,7 +143,7 @@ def test_score_many_equals_score_one_at_a_time(pair, k, comparison):
     a, b = pair
     rng = np.random.default_rng(len(a))
     candidates = np.stack([rng.permutation(a) for _ in range(k)])
-    comparison_ = TargetComparison(b, comparison)
+    comparison_ = PairComparison(b, comparison)
     many = comparison_.score_many(candidates)
     for row, value in zip(candidates, many):
         assert value == pytest.approx(comparison_.score(row), abs=1e-12)
@@ -210,7 +207,7 @@ def test_permuting_images_changes_nothing(problem, option, data):
     # permuting images reorders the pairs, so AIS that are equal in exact
     # arithmetic can differ by 1e-17: the path is compared where they are apart.
     if _well_separated(base.ais_):
-        np.testing.assert_array_equal(permuted.ranking_, base.ranking_)
+        np.testing.assert_array_equal(permuted.ais_ranking_, base.ais_ranking_)
         np.testing.assert_allclose(
             permuted.scores_path_, base.scores_path_, rtol=0, atol=TOL
         )

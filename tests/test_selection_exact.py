@@ -11,7 +11,7 @@ from _brute_force import (
     similarity_pairs,
     upper,
 )
-from _brute_force import similarity_matrix as bf_similarity_matrix
+from _data import noisy_similarity
 
 from sklearn_ais import AISFeatureMapSelector, RSAScorer
 from sklearn_ais.datasets import make_alignment_problem
@@ -20,17 +20,9 @@ ATOL = 1e-10
 COMBINATIONS = [(s, c) for s in SIMILARITIES for c in COMPARISONS]
 
 
-def _human(rng, n):
-    """A symmetric human similarity matrix with structure and noise."""
-    attributes = rng.standard_normal((n, 3))
-    H = bf_similarity_matrix(attributes, "cosine")
-    noise = np.triu(rng.standard_normal((n, n)) * 0.3, 1)
-    return H + noise + noise.T
-
-
 def _random_problem(seed=0, n=10, p=6):
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, p)), _human(rng, n)
+    return rng.standard_normal((n, p)), noisy_similarity(rng, n)
 
 
 def _nonneg_problem(seed=1, n=11, p=7):
@@ -39,7 +31,7 @@ def _nonneg_problem(seed=1, n=11, p=7):
     X = rng.uniform(0.1, 2.0, size=(n, p))
     X[:, [1, 4]] = 0.0
     X[[3, 8]] = 0.0
-    return X, _human(rng, n)
+    return X, noisy_similarity(rng, n)
 
 
 def _sparse_problem(seed=1, n=11, p=7):
@@ -51,7 +43,7 @@ def _sparse_problem(seed=1, n=11, p=7):
     X[[3, 8]] = 0.0
     X[5] = 0.0
     X[5, 2] = 1.5
-    return X, _human(rng, n)
+    return X, noisy_similarity(rng, n)
 
 
 PROBLEMS = {
@@ -62,7 +54,7 @@ PROBLEMS = {
 
 
 def _order(selector):
-    return np.argsort(selector.ranking_)
+    return np.argsort(selector.ais_ranking_)
 
 
 def _check_against_brute_force(selector, X, H, similarity, comparison):
@@ -85,7 +77,7 @@ def test_ais_and_path_equal_brute_force(problem, similarity, comparison):
     assert np.isfinite(selector.ais_).all()
     ais = _check_against_brute_force(selector, X, H, similarity, comparison)
     # Where the reference AIS are clearly apart, the ranking agrees with it.
-    ranking = selector.ranking_
+    ranking = selector.ais_ranking_
     for a in range(X.shape[1]):
         for b in range(X.shape[1]):
             if ais[a] > ais[b] + 1e-8:
@@ -114,7 +106,7 @@ def test_single_positive_map_prefix_is_undefined(similarity, comparison):
     # that "auto" could select.
     rng = np.random.default_rng(0)
     X = rng.uniform(0.5, 2.0, size=(10, 5))
-    H = _human(rng, 10)
+    H = noisy_similarity(rng, 10)
     selector = AISFeatureMapSelector(similarity=similarity, comparison=comparison)
     selector.fit(X, H)
     first = _order(selector)[0]
@@ -161,7 +153,7 @@ def test_chunking_and_threads_give_identical_results(similarity, comparison):
         np.testing.assert_allclose(
             other.scores_path_, reference.scores_path_, rtol=0, atol=1e-13
         )
-        np.testing.assert_array_equal(other.ranking_, reference.ranking_)
+        np.testing.assert_array_equal(other.ais_ranking_, reference.ais_ranking_)
         np.testing.assert_array_equal(other.support_, reference.support_)
 
 
@@ -173,7 +165,7 @@ def test_ranking_of_all_zero_maps_does_not_depend_on_chunking(similarity):
         for comparison in COMPARISONS:
             fits = dict(_fit_all_ways(X, H, similarity, comparison))
             for fit in fits.values():
-                rankings.add((seed, comparison, tuple(fit.ranking_)))
+                rankings.add((seed, comparison, tuple(fit.ais_ranking_)))
                 # All-zero maps: masking them changes nothing.
                 assert fit.ais_[1] == 0.0 and fit.ais_[4] == 0.0
     assert len({key[:2] for key in rankings}) == len(rankings)
@@ -181,7 +173,7 @@ def test_ranking_of_all_zero_maps_does_not_depend_on_chunking(similarity):
 
 def _check_ranking(selector):
     n = len(selector.ais_)
-    ranking = selector.ranking_
+    ranking = selector.ais_ranking_
     np.testing.assert_array_equal(np.sort(ranking), np.arange(1, n + 1))
     order = _order(selector)
     ais = selector.ais_[order]
@@ -201,7 +193,13 @@ def _check_support(selector, n_expected):
     assert selector.n_features_ == n_expected
     support = selector.support_
     assert support.dtype == bool and support.sum() == n_expected
-    np.testing.assert_array_equal(support, selector.ranking_ <= n_expected)
+    np.testing.assert_array_equal(support, selector.ais_ranking_ <= n_expected)
+    # RFE's convention: the retained maps share rank 1, the others follow.
+    np.testing.assert_array_equal(support, selector.ranking_ == 1)
+    np.testing.assert_array_equal(
+        np.sort(selector.ranking_[~support]),
+        np.arange(2, len(support) - n_expected + 2),
+    )
     np.testing.assert_array_equal(selector.get_support(), support)
     np.testing.assert_array_equal(
         selector.get_support(indices=True), np.flatnonzero(support)
@@ -220,7 +218,8 @@ def test_ranking_support_and_n_features_follow_the_path(n_features_to_select):
     elif isinstance(n_features_to_select, int):
         expected = n_features_to_select
     else:
-        expected = max(1, round(n_features_to_select * 7))
+        # Floored, as RFE and SequentialFeatureSelector do.
+        expected = max(1, int(n_features_to_select * 7))
     _check_support(selector, expected)
 
 
@@ -231,12 +230,12 @@ def test_undefined_scores_rank_last_and_auto_skips_nan():
     rng = np.random.default_rng(0)
     X = np.zeros((9, 4))
     X[:, :2] = rng.uniform(1, 2, size=(9, 2))
-    H = _human(rng, 9)
+    H = noisy_similarity(rng, 9)
     selector = AISFeatureMapSelector(similarity="spearman").fit(X, H)
     assert np.isnan(selector.ais_[:2]).all()
     np.testing.assert_allclose(selector.ais_[2:], 0.0, atol=1e-12)
-    np.testing.assert_array_equal(selector.ranking_[:2], [3, 4])
-    assert set(selector.ranking_[2:]) == {1, 2}
+    np.testing.assert_array_equal(selector.ais_ranking_[:2], [3, 4])
+    assert set(selector.ais_ranking_[2:]) == {1, 2}
     assert np.isnan(selector.scores_path_[:3]).all()
     assert selector.scores_path_[3] == pytest.approx(
         brute_force_subset(X, H, range(4), "spearman"), abs=ATOL

@@ -10,7 +10,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from sklearn_ais._similarity import (
-    TargetComparison,
+    PairComparison,
     compare,
     pair_similarities,
     similarity_from_stats,
@@ -198,7 +198,7 @@ def test_score_many_equals_one_at_a_time(comparison, rounded):
     if rounded:
         target, candidates = np.round(target), np.round(candidates * 2)
     candidates[3] = candidates[5]  # duplicated candidate rows
-    tc = TargetComparison(target, comparison)
+    tc = PairComparison(target, comparison)
     many = tc.score_many(candidates)
     assert many.shape == (12,)
     for k, row in enumerate(candidates):
@@ -213,7 +213,7 @@ def test_constant_candidate_gives_nan(comparison, value):
     target = rng.standard_normal(15)
     candidates = rng.standard_normal((3, 15))
     candidates[1] = value
-    scores = TargetComparison(target, comparison).score_many(candidates)
+    scores = PairComparison(target, comparison).score_many(candidates)
     assert np.isnan(scores[1])
     assert np.isfinite(scores[[0, 2]]).all()
     assert np.isnan(compare(np.full(15, value), target, comparison))
@@ -225,7 +225,7 @@ def test_inexact_constant_candidate_gives_nan(comparison):
     for n in (21, 45, 105):
         target = rng.standard_normal(n)
         candidates = np.array([[v] * n for v in (0.1, 1 / 3, 0.7, 1.1, 0.3)])
-        scores = TargetComparison(target, comparison).score_many(candidates)
+        scores = PairComparison(target, comparison).score_many(candidates)
         assert np.isnan(scores).all(), scores
 
 
@@ -235,14 +235,14 @@ def test_nan_candidate_gives_nan(comparison):
     target = rng.standard_normal(15)
     candidates = rng.standard_normal((3, 15))
     candidates[0, 4] = np.nan
-    scores = TargetComparison(target, comparison).score_many(candidates)
+    scores = PairComparison(target, comparison).score_many(candidates)
     assert np.isnan(scores[0])
     assert np.isfinite(scores[1:]).all()
 
 
 def test_unknown_comparison_is_refused():
     with pytest.raises(ValueError, match="comparison must be one of"):
-        TargetComparison(np.arange(5.0), "cosine")
+        PairComparison(np.arange(5.0), "cosine")
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 9, 16, 17, 64, 65])
@@ -254,7 +254,7 @@ def test_spearman_at_every_index_width(n):
     candidates[1] *= 1e-300  # tiny values keep their order
     candidates[2] -= 1e6  # large offset, small spread
     expected = [stats.spearmanr(row, target).statistic for row in candidates]
-    got = TargetComparison(target).score_many(candidates)
+    got = PairComparison(target).score_many(candidates)
     np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL)
 
 
@@ -266,7 +266,7 @@ def test_infinite_candidate_gives_nan(comparison, value):
     candidates = rng.standard_normal((2, 12))
     candidates[1, 7] = value
     with np.errstate(invalid="ignore"):
-        scores = TargetComparison(target, comparison).score_many(candidates)
+        scores = PairComparison(target, comparison).score_many(candidates)
     assert np.isfinite(scores[0])
     assert np.isnan(scores[1])
 

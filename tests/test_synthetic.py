@@ -11,7 +11,7 @@ from sklearn_ais.datasets import make_alignment_problem
 def test_relevant_maps_rank_on_top(seed):
     X, H, relevant = make_alignment_problem(100, 150, 8, noise=0.5, random_state=seed)
     selector = AISFeatureMapSelector().fit(X, H)
-    top = np.argsort(selector.ranking_)[: len(relevant)]
+    top = np.argsort(selector.ais_ranking_)[: len(relevant)]
     assert len(set(top) & set(relevant)) >= 7
     # The selection keeps few maps and they are mostly the relevant ones.
     retained = selector.get_support(indices=True)

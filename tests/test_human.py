@@ -6,9 +6,9 @@ import pytest
 from _brute_force import SIMILARITIES, similarity_pairs, upper
 from _brute_force import similarity_matrix as bf_similarity_matrix
 from sklearn.model_selection import KFold, cross_val_score
+from sklearn_ais._target import target_pairs
 
 from sklearn_ais import AISFeatureMapSelector, RSAScorer
-from sklearn_ais._target import target_pairs
 from sklearn_ais.datasets import make_alignment_problem
 
 N = 10
