@@ -118,8 +118,8 @@ def _vgg_problem(n_images, seed=0):
 def _vgg_leave_one_out_ais(X, H):
     """All leave-one-map-out embeddings (through their similarities) and AIS."""
     from sklearn_ais._engine import make_engine
-    from sklearn_ais._similarity import PairComparison
     from sklearn_ais._human import read_human_pairs
+    from sklearn_ais._similarity import PairComparison
 
     engine = make_engine(X, X.head, "cosine", device="cpu")
     human = PairComparison(read_human_pairs(H, len(X)).pairs)

@@ -121,7 +121,7 @@ def check_ids(x_ids, y_ids):
         where = "; ".join(
             f"row {i}: X has {x_ids[i]!r}, y has {y_ids[i]!r}" for i in differ
         )
-        problem = f"X and y hold the same item ids in another order ({where})."
+        problem = f"X and y hold the same ids in another order ({where})."
     else:
         missing = [label for label in x_ids if str(label) not in set(y_str)]
         extra = [label for label in y_ids if str(label) not in set(x_str)]

@@ -268,7 +268,8 @@ class PairComparison:
         if self.comparison == "spearman":
             return _spearman_many(candidates, self._scores)
         if self.comparison == "kendall":
-            return np.array([_kendall_tau_a(row, self.human_pairs) for row in candidates])
+            human = self.human_pairs
+            return np.array([_kendall_tau_a(row, human) for row in candidates])
         pearson = _row_dot(_standardize(candidates), self._scores)
         return pearson**2 if self.comparison == "r2" else pearson
 

@@ -15,8 +15,8 @@ from tqdm.auto import tqdm
 
 from ._engine import DEFAULT_CHUNK_MB, is_gap_head, make_engine
 from ._feature_maps import head_of
-from ._scoring import RSAScorer
 from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
+from ._scoring import RSAScorer
 from ._similarity import COMPARISONS, SIMILARITIES, PairComparison
 
 
