@@ -22,6 +22,8 @@ from ._human import item_ids, labelled_matrix
 from ._scoring import RSAScorer
 from .selection import AISFeatureMapSelector
 
+__all__ = ["FullVsRetained", "compare_full_vs_retained", "mantel_test"]
+
 
 def _split_pipeline(estimator):
     """``(upstream, selector)``: the steps before the selector, and the selector."""
@@ -133,6 +135,18 @@ class FullVsRetained:
         return "\n".join(lines)
 
 
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "transform"])],
+        "X": ["array-like"],
+        "y": ["array-like"],
+        "cv": ["cv_object"],
+        "scoring": [callable, None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=False,
+)
 def compare_full_vs_retained(
     estimator, X, y, *, cv=None, scoring=None, n_jobs=None, verbose=0
 ):

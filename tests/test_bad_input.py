@@ -1,9 +1,5 @@
 """Bad input gives a clear, specific error."""
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,10 +20,6 @@ def _problem(n=N, p=P, seed=0):
     return X, noisy_similarity(rng, n)
 
 
-def _ids(n):
-    return [f"id{i}" for i in range(n)]
-
-
 # --- y -------------------------------------------------------------------------
 
 
@@ -38,10 +30,10 @@ def test_length_mismatch_square_array():
         AISFeatureMapSelector().fit(X, H)
 
 
-def test_length_mismatch_dataframe():
+def test_length_mismatch_dataframe(item_ids):
     X, _ = _problem()
     _, H = _problem(n=12)
-    frame = pd.DataFrame(H, index=_ids(12), columns=_ids(12))
+    frame = pd.DataFrame(H, index=item_ids(12), columns=item_ids(12))
     with pytest.raises(ValueError, match="y describes 12 items but X has 10 images"):
         AISFeatureMapSelector().fit(X, frame)
 
@@ -57,23 +49,23 @@ def test_length_mismatch_embeddings_and_labels():
         AISFeatureMapSelector().fit(X, np.arange(9.0))
 
 
-def test_asymmetric_matrix():
+def test_asymmetric_matrix(item_ids):
     X, H = _problem()
     H[2, 5] += 0.5
     with pytest.raises(ValueError, match="must be symmetric"):
         AISFeatureMapSelector().fit(X, H)
-    frame = pd.DataFrame(H, index=_ids(N), columns=_ids(N))
+    frame = pd.DataFrame(H, index=item_ids(N), columns=item_ids(N))
     with pytest.raises(ValueError, match="must be symmetric"):
         AISFeatureMapSelector().fit(X, frame)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_nan_or_inf_in_human_matrix(value):
+def test_nan_or_inf_in_human_matrix(value, item_ids):
     X, H = _problem()
     H[1, 4] = H[4, 1] = value
     with pytest.raises(ValueError, match="NaN or infinite"):
         AISFeatureMapSelector().fit(X, H)
-    frame = pd.DataFrame(H, index=_ids(N), columns=_ids(N))
+    frame = pd.DataFrame(H, index=item_ids(N), columns=item_ids(N))
     with pytest.raises(ValueError, match="NaN or infinite"):
         AISFeatureMapSelector().fit(X, frame)
 
@@ -141,13 +133,6 @@ def test_too_few_images():
         read_human_pairs(H, 2)
 
 
-def test_sliced_square_array_mentions_dataframe():
-    X, _ = _problem()
-    _, H = _problem(n=16)
-    with pytest.raises(ValueError, match="pandas DataFrame"):
-        AISFeatureMapSelector().fit(X, H[:N])
-
-
 def test_non_numeric_y_array():
     X, _ = _problem()
     y = np.array([["a"] * N] * N)
@@ -159,10 +144,10 @@ def test_non_numeric_y_array():
         AISFeatureMapSelector().fit(X, [{"a": 1}] * N)
 
 
-def test_non_numeric_y_dataframe():
+def test_non_numeric_y_dataframe(item_ids):
     X, _ = _problem()
-    frame = pd.DataFrame([["a"] * N] * N, index=_ids(N), columns=_ids(N))
-    with pytest.raises(ValueError, match="Column 'id0' of the similarity DataFrame"):
+    frame = pd.DataFrame([["a"] * N] * N, index=item_ids(N), columns=item_ids(N))
+    with pytest.raises(ValueError, match="Column 'item00' of the similarity DataFrame"):
         AISFeatureMapSelector().fit(X, frame)
     with pytest.raises(ValueError, match="y must hold numbers"):
         AISFeatureMapSelector().fit(X, np.array(frame))
@@ -295,26 +280,9 @@ def test_scorer_on_unfitted_selector():
 # --- the 2-D path without torch ---------------------------------------------------
 
 
-def test_fit_works_without_torch():
-    # scipy itself breaks when sys.modules["torch"] is None (its array-API
-    # layer looks attributes up on whatever sys.modules holds), so torch is
-    # made unimportable with a meta-path hook instead, installed before
-    # sklearn_ais is imported; the run must not even try to import it.
-    code = textwrap.dedent(
+def test_fit_works_without_torch(run_without_torch):
+    out = run_without_torch(
         """
-        import sys
-
-        class BlockTorch:
-            tried = []
-
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("torch", "torchvision"):
-                    BlockTorch.tried.append(name)
-                    raise ModuleNotFoundError(f"No module named {name!r}")
-                return None
-
-        sys.meta_path.insert(0, BlockTorch())
-
         import numpy as np
         from sklearn.model_selection import KFold, cross_val_score
 
@@ -330,31 +298,15 @@ def test_fit_works_without_torch():
             cv=KFold(3, shuffle=True, random_state=0), scoring=RSAScorer(),
         )
         assert np.isfinite(scores).all()
-        assert "torch" not in sys.modules, "torch was imported"
-        assert not BlockTorch.tried, BlockTorch.tried
         print("OK", selector.n_features_)
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK")
+    assert out.startswith("OK")
 
 
-def test_fit_dataframe_without_torch():
-    code = textwrap.dedent(
+def test_fit_dataframe_without_torch(run_without_torch):
+    out = run_without_torch(
         """
-        import sys
-
-        class BlockTorch:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("torch", "torchvision"):
-                    raise ModuleNotFoundError(f"No module named {name!r}")
-                return None
-
-        sys.meta_path.insert(0, BlockTorch())
-
         import numpy as np
         import pandas as pd
 
@@ -368,7 +320,4 @@ def test_fit_dataframe_without_torch():
         print("OK")
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    assert out.startswith("OK")

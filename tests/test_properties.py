@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sklearn_ais import AISFeatureMapSelector
 from sklearn_ais._engine import GAPEngine
-from sklearn_ais._similarity import PairComparison, compare, pair_similarities
+from sklearn_ais._similarity import compare, pair_similarities
 
 SETTINGS = settings(
     max_examples=30,
@@ -135,18 +135,6 @@ def test_pearson_invariant_to_affine_transforms(pair, scale, shift, comparison):
     assert compare(-scale * a + shift, b, comparison) == pytest.approx(
         expected, abs=1e-9
     )
-
-
-@SETTINGS
-@given(vector_pairs(min_size=6), st.integers(2, 6), st.sampled_from(COMPARISONS))
-def test_score_many_equals_score_one_at_a_time(pair, k, comparison):
-    a, b = pair
-    rng = np.random.default_rng(len(a))
-    candidates = np.stack([rng.permutation(a) for _ in range(k)])
-    comparison_ = PairComparison(b, comparison)
-    many = comparison_.score_many(candidates)
-    for row, value in zip(candidates, many):
-        assert value == pytest.approx(comparison_.score(row), abs=1e-12)
 
 
 # --- AIS ----------------------------------------------------------------------

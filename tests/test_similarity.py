@@ -80,16 +80,6 @@ def test_zero_and_constant_embeddings(similarity):
     )
 
 
-def test_pearson_zero_and_exact_constant_embeddings():
-    E = _embeddings(3, degenerate=True)
-    np.testing.assert_allclose(
-        pair_similarities(E, "pearson"),
-        bf_similarity_pairs(E, "pearson"),
-        rtol=0,
-        atol=ATOL,
-    )
-
-
 def test_pearson_similarity_of_inexact_constant_embeddings_is_zero():
     E = _embeddings(0, n=6, d=12)
     for row, value in enumerate([0.1, 1 / 3, 0.7, 1.1, 0.3], start=1):
