@@ -117,17 +117,12 @@ def _vgg_problem(n_images, seed=0):
 
 def _vgg_leave_one_out_ais(X, H):
     """All leave-one-map-out embeddings (through their similarities) and AIS."""
-    from sklearn_ais._engine import make_engine
+    from sklearn_ais._engine import leave_one_out_ais, make_engine
     from sklearn_ais._human import read_human_pairs
-    from sklearn_ais._similarity import PairComparison
 
     engine = make_engine(X, X.head, "cosine", device="cpu")
-    human = PairComparison(read_human_pairs(H, len(X)).pairs)
-    baseline = human.score(engine.full())
-    ais = np.empty(X.shape[1])
-    for start, stop, pairs in engine.leave_one_out():
-        ais[start:stop] = baseline - human.score_many(pairs)
-    return ais
+    human_pairs = read_human_pairs(H, len(X)).pairs
+    return leave_one_out_ais(engine, human_pairs, "spearman").ais
 
 
 def _gemm_rate(n_rows, width, repeats=5):
@@ -152,9 +147,10 @@ def _sustained_fc7_seconds(X):
     import torch
 
     from sklearn_ais._engine import make_engine
+    from sklearn_ais._engine.base import chunk_bounds
 
     engine = make_engine(X, X.head, "cosine", device="cpu")
-    rows = [(stop - start) * engine.n_images for start, stop in engine._bounds()]
+    rows = [(stop - start) * engine.n_images for start, stop in chunk_bounds(engine.n_maps, engine._step())]
     hidden = torch.relu(torch.randn(max(rows), engine.n_hidden))
     start = time.perf_counter()
     for n_rows in rows:

@@ -61,6 +61,14 @@ def _snap(value, up, down):
     return np.rint(value * up) * down
 
 
+@_kernel
+def _snap_correlation(value):
+    # A cosine or correlation beyond +-1 is rounding: the cancellation in a
+    # small variance (sum of squares minus d times the squared mean) can put
+    # an exact -1 at -1 - 1e-12, one grid cell away from its exact ties.
+    return _snap(min(max(value, -1.0), 1.0), GRID, 1.0 / GRID)
+
+
 # The pair loops below run, for each image i, over a slice of the row that
 # holds the pairs (i, i+1), ..., (i, n-1): a simple counted loop over
 # contiguous slices, which the compiler vectorizes.
@@ -74,7 +82,6 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
     """
     n = sums.shape[0]
     inverse, mean, scaled_mean = scratch[0], scratch[1], scratch[2]
-    up, down = GRID, 1.0 / GRID
     if kind == COSINE:
         for i in range(n):
             inverse[i] = _inverse_or_zero(np.sqrt(max(sq_norms[i], 0.0)))
@@ -82,7 +89,7 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
         for i in range(n - 1):
             pairs, inverse_j = row[p : p + n - 1 - i], inverse[i + 1 :]
             for j in range(pairs.shape[0]):
-                pairs[j] = _snap(pairs[j] * (inverse[i] * inverse_j[j]), up, down)
+                pairs[j] = _snap_correlation(pairs[j] * (inverse[i] * inverse_j[j]))
             p += pairs.shape[0]
     elif kind == PEARSON:
         for i in range(n):
@@ -100,7 +107,7 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
             inverse_j = inverse[i + 1 :]
             for j in range(pairs.shape[0]):
                 centred = pairs[j] - scaled_mean[i] * mean_j[j]
-                pairs[j] = _snap(centred * (inverse[i] * inverse_j[j]), up, down)
+                pairs[j] = _snap_correlation(centred * (inverse[i] * inverse_j[j]))
             p += pairs.shape[0]
     else:
         p = 0
@@ -201,6 +208,118 @@ def prefix_similarities(kind, features, maps, before, out):
                 pairs[j] = running[j] + before_ij[j]
             p = stop
         _row_from_stats(kind, row, kept_sums, kept_sq_norms, n_maps, scratch)
+
+
+# Per-image similarities: image t with some maps masked (a row) against every
+# image j unmasked (a column). The formulas are those of _row_from_stats, with
+# row and column statistics from two different embedding sets.
+
+
+@_kernel
+def column_terms(kind, sums, sq_norms, n_dims, terms):
+    """Per-column quantities of the unmasked embeddings, into ``terms`` (3 x n).
+
+    Cosine: inverse norms. Pearson: means, scaled means and inverse standard
+    deviations. Euclidean: squared norms.
+    """
+    n = sums.shape[0]
+    inverse, mean, scaled_mean = terms[0], terms[1], terms[2]
+    for j in range(n):
+        if kind == COSINE:
+            inverse[j] = _inverse_or_zero(np.sqrt(max(sq_norms[j], 0.0)))
+        elif kind == PEARSON:
+            mean[j] = sums[j] / n_dims
+            scaled_mean[j] = n_dims * mean[j]
+            variance = sq_norms[j] - n_dims * (mean[j] * mean[j])
+            if variance <= CANCELLATION_FLOOR * sq_norms[j]:
+                variance = 0.0
+            inverse[j] = _inverse_or_zero(np.sqrt(variance))
+        else:
+            inverse[j] = sq_norms[j]
+
+
+@_kernel
+def _cross_row(kind, row, t, row_sum, row_sq_norm, n_dims, terms):
+    """Dot products of masked image ``t`` with every unmasked image, in place.
+
+    ``terms`` are the columns' ``column_terms``. Entry ``t`` (the image with
+    itself) is computed like the others and ignored by callers, and left out
+    of the Euclidean snapping scale.
+    """
+    n = row.shape[0]
+    if kind == COSINE:
+        inverse_t = _inverse_or_zero(np.sqrt(max(row_sq_norm, 0.0)))
+        inverse = terms[0]
+        for j in range(n):
+            row[j] = _snap_correlation(row[j] * (inverse_t * inverse[j]))
+    elif kind == PEARSON:
+        mean_t = row_sum / n_dims
+        scaled_mean_t = n_dims * mean_t
+        variance = row_sq_norm - n_dims * (mean_t * mean_t)
+        if variance <= CANCELLATION_FLOOR * row_sq_norm:
+            variance = 0.0
+        inverse_t = _inverse_or_zero(np.sqrt(variance))
+        inverse, mean = terms[0], terms[1]
+        for j in range(n):
+            centred = row[j] - scaled_mean_t * mean[j]
+            row[j] = _snap_correlation(centred * (inverse_t * inverse[j]))
+    else:
+        sq_norms = terms[0]
+        largest = 0.0
+        for j in range(n):
+            norm_sum = row_sq_norm + sq_norms[j]
+            squared = row[j] * -2.0 + norm_sum
+            if squared <= CANCELLATION_FLOOR * norm_sum:
+                squared = 0.0
+            row[j] = -np.sqrt(squared)
+            if j != t:
+                largest = max(largest, -row[j])
+        scale = largest if largest > 0 else 1.0
+        up, down = GRID / scale, scale / GRID
+        for j in range(n):
+            row[j] = _snap(row[j], up, down)
+
+
+@_kernel
+def cross_similarities_from_stats(kind, gram, row_sums, row_sq_norms, terms, n_dims):
+    """Per-image similarities of ``k`` masked embedding sets, in place.
+
+    ``gram[c, t, j]`` is the dot product of image ``t``'s embedding in masked
+    set ``c`` with image ``j``'s unmasked embedding; ``row_sums`` and
+    ``row_sq_norms`` (``k x n``) are the masked embeddings' statistics,
+    ``terms`` the unmasked ones' ``column_terms``.
+    """
+    for c in range(gram.shape[0]):
+        for t in range(gram.shape[1]):
+            _cross_row(
+                kind, gram[c, t], t, row_sums[c, t], row_sq_norms[c, t], n_dims, terms
+            )
+
+
+@_kernel
+def per_image_similarities(kind, features, gram, sums, sq_norms, terms, start, out):
+    """Map ``start + c`` zeroed in one image at a time, into ``out[c]`` (n x n).
+
+    ``out[c, t, j]`` is the similarity of image ``t`` without that map to
+    image ``j`` unmasked. ``gram`` (n x n), ``sums`` and ``sq_norms`` are the
+    unmasked embeddings' statistics and ``terms`` their ``column_terms``.
+    """
+    n, n_maps = features.shape
+    for c in range(out.shape[0]):
+        for t in range(n):
+            value = features[t, start + c]
+            row, gram_t = out[c, t], gram[t]
+            for j in range(n):
+                row[j] = gram_t[j] - value * features[j, start + c]
+            _cross_row(
+                kind,
+                row,
+                t,
+                sums[t] - value,
+                sq_norms[t] - value * value,
+                n_maps,
+                terms,
+            )
 
 
 @_kernel

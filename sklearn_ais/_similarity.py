@@ -13,6 +13,8 @@ from scipy import stats
 
 from ._kernels import (
     SIMILARITY_CODES,
+    column_terms,
+    cross_similarities_from_stats,
     pack_keys,
     score_sorted_keys,
     similarities_from_stats,
@@ -116,6 +118,112 @@ def pair_similarities(embeddings, similarity="cosine"):
     sq_norms = np.einsum("knd,knd->kn", batch, batch)
     out = similarity_from_stats(similarity, gram, sums, sq_norms, batch.shape[-1])
     return out[0] if single else out
+
+
+def unmasked_terms(similarity, sums, sq_norms, n_dims):
+    """Per-image quantities of the unmasked embeddings, for the per-image forms.
+
+    Parameters
+    ----------
+    similarity : {"cosine", "pearson", "euclidean"}
+        The similarity.
+    sums, sq_norms : ndarray of shape (n,)
+        Sum and squared norm of each unmasked embedding.
+    n_dims : int
+        Embedding dimension.
+
+    Returns
+    -------
+    ndarray of shape (3, n)
+    """
+    terms = np.zeros((3, len(sums)))
+    column_terms(
+        SIMILARITY_CODES[similarity],
+        np.ascontiguousarray(sums, dtype=np.float64),
+        np.ascontiguousarray(sq_norms, dtype=np.float64),
+        n_dims,
+        terms,
+    )
+    return terms
+
+
+def cross_similarity_from_stats(
+    similarity, gram, row_sums, row_sq_norms, terms, n_dims
+):
+    """Per-image similarities: masked image ``t`` against unmasked image ``j``.
+
+    The same formulas and snapping as :func:`similarity_from_stats`, with the
+    row's statistics from a masked embedding set and the column's from the
+    unmasked one (``terms`` from :func:`unmasked_terms`).
+
+    Parameters
+    ----------
+    similarity : {"cosine", "pearson", "euclidean"}
+        The similarity.
+    gram : ndarray of shape (k, n, n)
+        ``gram[c, t, j]``: dot product of image ``t``'s embedding in masked set
+        ``c`` with image ``j``'s unmasked embedding. Overwritten.
+    row_sums, row_sq_norms : ndarray of shape (k, n)
+        Statistics of the masked embeddings.
+    terms : ndarray of shape (3, n)
+        Quantities of the unmasked embeddings.
+    n_dims : int
+        Embedding dimension.
+
+    Returns
+    -------
+    ndarray of shape (k, n, n)
+        The similarities (``gram`` itself when it is C-contiguous float64). The
+        diagonal ``[c, t, t]`` is not a pair of two images; callers drop it.
+    """
+    if similarity not in SIMILARITY_CODES:
+        raise ValueError(f"No closed form for similarity={similarity!r}.")
+    gram = np.ascontiguousarray(gram, dtype=np.float64)
+    cross_similarities_from_stats(
+        SIMILARITY_CODES[similarity],
+        gram,
+        np.ascontiguousarray(row_sums, dtype=np.float64),
+        np.ascontiguousarray(row_sq_norms, dtype=np.float64),
+        terms,
+        n_dims,
+    )
+    return gram
+
+
+def cross_pair_similarities(masked, full, similarity="cosine"):
+    """Per-image similarities from embeddings: ``masked[c, t]`` against ``full[j]``.
+
+    Parameters
+    ----------
+    masked : ndarray of shape (k, n, d)
+        ``k`` sets of embeddings of the ``n`` images, some maps masked.
+    full : ndarray of shape (n, d)
+        The unmasked embeddings.
+    similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
+        See :func:`pair_similarities`.
+
+    Returns
+    -------
+    ndarray of shape (k, n, n)
+        See :func:`cross_similarity_from_stats`.
+    """
+    masked = np.asarray(masked, dtype=np.float64)
+    full = np.asarray(full, dtype=np.float64)
+    if similarity == "spearman":
+        masked, full = stats.rankdata(masked, axis=-1), stats.rankdata(full, axis=-1)
+        similarity = "pearson"
+    gram = np.matmul(masked, full.T)
+    terms = unmasked_terms(
+        similarity, full.sum(axis=-1), np.einsum("nd,nd->n", full, full), full.shape[-1]
+    )
+    return cross_similarity_from_stats(
+        similarity,
+        gram,
+        masked.sum(axis=-1),
+        np.einsum("knd,knd->kn", masked, masked),
+        terms,
+        full.shape[-1],
+    )
 
 
 def similarity_matrix(embeddings, similarity="cosine"):
@@ -290,3 +398,60 @@ def compare(a, b, comparison="spearman"):
         NaN when either vector is constant.
     """
     return PairComparison(b, comparison).score(a)
+
+
+def others(matrix, t):
+    """Row ``t`` of a square matrix without its diagonal entry, shape ``(n - 1,)``."""
+    return np.delete(np.asarray(matrix)[t], t)
+
+
+class PerImageComparison:
+    """Compares each image's similarities to the others with the humans'.
+
+    Per-image AIS (the paper's Aim 2) scores image ``t`` by the correlation
+    of its ``n - 1`` model similarities to the other images with its
+    ``n - 1`` human similarities (the diagonal left out). One
+    :class:`PairComparison` per image is prepared once.
+
+    Parameters
+    ----------
+    human_pairs : ndarray of shape (n_pairs,)
+        The human pair similarities, strict upper triangle row by row.
+    comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
+        See :class:`PairComparison`.
+    """
+
+    def __init__(self, human_pairs, comparison="spearman"):
+        n_pairs = len(human_pairs)
+        n = int(round((1 + np.sqrt(1 + 8 * n_pairs)) / 2))
+        square = np.zeros((n, n))
+        rows, cols = pair_indices(n)
+        square[rows, cols] = human_pairs
+        square[cols, rows] = human_pairs
+        self.n_images = n
+        self.comparisons = [
+            PairComparison(others(square, t), comparison) for t in range(n)
+        ]
+
+    def score(self, similarities):
+        """Score per-image similarity matrices.
+
+        Parameters
+        ----------
+        similarities : ndarray of shape (k, n, n)
+            ``similarities[c, t, j]``: image ``t`` (in masked configuration
+            ``c``) against image ``j``; the diagonal is ignored.
+
+        Returns
+        -------
+        ndarray of shape (n, k)
+            The score of image ``t`` in configuration ``c`` at ``[t, c]``; NaN
+            where it is undefined (constant similarities, for the model or the
+            humans).
+        """
+        k, n = similarities.shape[:2]
+        scores = np.empty((n, k))
+        for t, comparison in enumerate(self.comparisons):
+            candidates = np.delete(similarities[:, t, :], t, axis=1)
+            scores[t] = comparison.score_many(candidates)
+        return scores

@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
@@ -11,40 +10,18 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from tqdm.auto import tqdm
 
-from ._engine import DEFAULT_CHUNK_MB, is_gap_head, make_engine
+from ._engine import (
+    DEFAULT_CHUNK_MB,
+    is_gap_head,
+    leave_one_out_ais,
+    make_engine,
+    selection_path,
+)
 from ._feature_maps import head_of
 from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
 from ._scoring import RSAScorer
-from ._similarity import COMPARISONS, SIMILARITIES, PairComparison
-
-
-def _score_chunk(comparison, task):
-    start, stop, pairs = task()
-    return start, stop, comparison.score_many(pairs)
-
-
-def _collect(tasks, comparison, n_items, n_jobs, description, verbose):
-    """Score every chunk of masked pair similarities against the target.
-
-    Chunks are independent: with several jobs they run in joblib threads
-    (numpy and torch release the GIL), and ``pre_dispatch`` keeps only a few
-    chunks in memory at once.
-    """
-    scores = np.empty(n_items)
-    jobs = (delayed(_score_chunk)(comparison, task) for task in tasks)
-    parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
-    progress = tqdm(
-        parallel(jobs),
-        total=len(tasks),
-        desc=description,
-        unit="chunk",
-        disable=not verbose,
-    )
-    for start, stop, chunk_scores in progress:
-        scores[start:stop] = chunk_scores
-    return scores
+from ._similarity import COMPARISONS, SIMILARITIES
 
 
 class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
@@ -274,39 +251,29 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         self.target_ = pairs.target
         self.head_ = head
         self.device_ = self._resolve_device(head)
-        human = PairComparison(pairs.pairs, self.comparison)
         engine = self._engine(X, head)
         self._n_features_out = engine.embedding_dim
-
-        self.baseline_score_ = human.score(engine.full())
-        if not np.isfinite(self.baseline_score_):
-            raise ValueError(
-                "The model's pair similarities are constant across all pairs of "
-                "images (for example all embeddings are zero or identical), so "
-                "their correlation with the human similarities is undefined."
-            )
-        left_out = _collect(
-            engine.leave_one_out_tasks(),
-            human,
-            n_maps,
-            self.n_jobs,
-            "AIS (maps left out)",
-            self.verbose,
+        scores = leave_one_out_ais(
+            engine,
+            pairs.pairs,
+            self.comparison,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
-        self.ais_ = self.baseline_score_ - left_out
+        self.baseline_score_ = scores.baseline
+        self.ais_ = scores.ais
         # Undefined scores rank last; ties keep map order.
         order = np.argsort(-np.nan_to_num(self.ais_, nan=-np.inf), kind="stable")
         self.ais_ranking_ = np.empty(n_maps, dtype=np.intp)
         self.ais_ranking_[order] = np.arange(1, n_maps + 1)
-        self.scores_path_ = _collect(
-            engine.prefix_tasks(order),
-            human,
-            n_maps,
-            self.n_jobs,
-            "Selection path",
-            self.verbose,
+        self.scores_path_ = selection_path(
+            engine,
+            order,
+            pairs.pairs,
+            self.comparison,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
-
         if n_to_select is None:
             if np.isnan(self.scores_path_).all():
                 raise ValueError("Every prefix of maps gave undefined scores.")
@@ -360,8 +327,6 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, head = self._validate_maps(X, reset=False)
-        if X.ndim == 2:
-            return X * self.support_.astype(X.dtype)
         return self._engine(X, self._head_for(X, head)).embed(self.support_)
 
     def score(self, X, y):

@@ -211,9 +211,10 @@ def _masked(X, keep):
     return X * keep[None, :]
 
 
-def _engine_pairs(chunks, n_items, n_pairs):
+def _engine_pairs(family, n_items, n_pairs):
     out = np.full((n_items, n_pairs), np.nan)
-    for start, stop, pairs in chunks:
+    for task in family.tasks:
+        start, stop, pairs, _ = task()
         out[start:stop] = pairs
     assert not np.isnan(out).any()
     return out

@@ -45,4 +45,4 @@ def test_progress_bars_only_when_verbose(capsys):
     assert capsys.readouterr().err == ""
     AISFeatureMapSelector(verbose=1).fit(X, H)
     err = capsys.readouterr().err
-    assert "AIS (maps left out)" in err and "Selection path" in err
+    assert "AIS (dataset)" in err and "Selection path" in err

@@ -1,12 +1,12 @@
 """Torch engines: the VGG head's exact fast path and a generic chunked fallback.
 
-Both follow the interface described in ``_engine``. Embeddings of a chunk of
-masked networks are computed on the engine's device as a ``(k, n, d)``
-tensor; their sufficient statistics (pair dot products, sums, squared norms)
-are reduced there in float64 and only those ``(k, n_pairs)`` numbers travel
-back to the CPU, where ``similarity_from_stats`` turns them into
-similarities exactly as for the GAP engine. Chunks are independent, so they
-may run in parallel threads.
+Embeddings of a chunk of masked networks are computed on the engine's device
+as a ``(k, n, d)`` tensor. Their sufficient statistics are reduced there in
+float64: pair dot products, sums and squared norms for the dataset family;
+dot products of each masked embedding with every unmasked one for the
+per-image family. Only those numbers travel back to the CPU, where the same
+formulas as for the GAP engine turn them into similarities. Chunks are
+independent, so they may run in parallel threads.
 """
 
 import copy
@@ -15,23 +15,33 @@ import functools
 import numpy as np
 import torch
 
-from ._engine import (
+from .._similarity import (
+    cross_pair_similarities,
+    cross_similarity_from_stats,
+    pair_indices,
+    pair_similarities,
+    similarity_from_stats,
+    unmasked_terms,
+)
+from .base import (
     DEFAULT_CHUNK_MB,
-    Engine,
+    ChunkResult,
+    Family,
+    MaskedEngine,
+    chunk_bounds,
     chunk_length,
     leave_one_out_masks,
     prefix_masks,
 )
-from ._similarity import pair_indices, pair_similarities, similarity_from_stats
 
 
-class _TorchEngine(Engine):
-    """Shared part: device, chunking, and embeddings to pair similarities.
+class _TorchEngine(MaskedEngine):
+    """Shared part: device, chunking, and embeddings to similarities.
 
-    Subclasses define ``_bytes_per_config``, ``_leave_one_out_chunk(start,
-    stop)`` and ``_prefix_chunk(order, carry, start, stop)`` (each returning
-    ``(k, n, d)`` embeddings) and ``_prefix_carries(order, bounds)``, what each
-    prefix chunk starts from.
+    Subclasses define ``_bytes_per_config``, ``_leave_one_out_embeddings(start,
+    stop)`` and ``_prefix_embeddings(order, carry, start, stop)`` (each
+    returning ``(k, n, d)`` embeddings) and ``_prefix_carries(order, bounds)``,
+    a generator of what each prefix chunk starts from.
     """
 
     def __init__(self, maps, head, similarity, device, chunk_mb=DEFAULT_CHUNK_MB):
@@ -43,26 +53,62 @@ class _TorchEngine(Engine):
         self.similarity = similarity
         self.chunk_mb = chunk_mb
         self.n_images, self.n_maps = self.maps.shape[:2]
-        self.rows, self.cols = pair_indices(self.n_images)
-        self._rows_t = torch.tensor(self.rows, device=self.device)
-        self._cols_t = torch.tensor(self.cols, device=self.device)
+        rows, cols = pair_indices(self.n_images)
+        self._rows = torch.tensor(rows, device=self.device)
+        self._cols = torch.tensor(cols, device=self.device)
 
     def _pairs(self, embeddings):
         """``(k, n, d)`` embeddings to ``(k, n_pairs)`` float64 similarities."""
         if self.similarity == "spearman":
             return pair_similarities(embeddings.double().cpu().numpy(), "spearman")
         batch = embeddings.double()
-        gram = torch.bmm(batch, batch.transpose(1, 2))[:, self._rows_t, self._cols_t]
+        gram = torch.bmm(batch, batch.transpose(1, 2))[:, self._rows, self._cols]
         stats = (gram, batch.sum(dim=-1), batch.pow(2).sum(dim=-1))
         stats = [s.cpu().numpy() for s in stats]
         return similarity_from_stats(self.similarity, *stats, batch.shape[-1])
 
-    def _bounds(self):
-        step = chunk_length(self._bytes_per_config(), self.chunk_mb, self.n_maps)
-        return [
-            (start, min(start + step, self.n_maps))
-            for start in range(0, self.n_maps, step)
-        ]
+    @functools.cached_property
+    def _unmasked(self):
+        """Unmasked embeddings (float64, on the device) and their terms."""
+        with torch.inference_mode():
+            full = self._embed_all().double()
+        if self.similarity == "spearman":
+            return full, None
+        sums, sq_norms = full.sum(dim=-1), full.pow(2).sum(dim=-1)
+        terms = unmasked_terms(
+            self.similarity, sums.cpu().numpy(), sq_norms.cpu().numpy(), full.shape[-1]
+        )
+        return full, terms
+
+    def _per_image(self, embeddings):
+        """``(k, n, d)`` masked embeddings to ``(k, n, n)`` per-image similarities.
+
+        Row ``t`` of configuration ``c`` is image ``t``'s embedding in that
+        configuration against every unmasked embedding: with one map masked
+        in every image, row ``t`` is also the embedding with that map masked
+        in image ``t`` alone (an image's embedding depends on its maps only).
+        """
+        full, terms = self._unmasked
+        if self.similarity == "spearman":
+            return cross_pair_similarities(
+                embeddings.double().cpu().numpy(), full.cpu().numpy(), "spearman"
+            )
+        batch = embeddings.double()
+        gram = torch.matmul(batch, full.T).cpu().numpy()
+        return cross_similarity_from_stats(
+            self.similarity,
+            gram,
+            batch.sum(dim=-1).cpu().numpy(),
+            batch.pow(2).sum(dim=-1).cpu().numpy(),
+            terms,
+            full.shape[-1],
+        )
+
+    def _step(self, per_image=False):
+        per_config = self._bytes_per_config()
+        if per_image:
+            per_config += 3 * 8 * self.n_images**2
+        return chunk_length(per_config, self.chunk_mb, self.n_maps)
 
     @property
     def embedding_dim(self):
@@ -74,6 +120,11 @@ class _TorchEngine(Engine):
         """Pair similarities with every map kept, shape ``(n_pairs,)``."""
         with torch.inference_mode():
             return self._pairs(self._embed_all()[None])[0]
+
+    def full_per_image(self):
+        """Per-image similarities with every map kept, shape ``(n, n)``."""
+        with torch.inference_mode():
+            return self._per_image(self._embed_all()[None])[0]
 
     def embed(self, keep):
         """Embeddings (float32 numpy) with only the maps in ``keep`` left."""
@@ -87,39 +138,51 @@ class _TorchEngine(Engine):
 
     def leave_one_out_embeddings(self):
         """Yield ``(start, stop, embeddings)``: ``(k, n, d)`` with map ``k`` masked."""
-        for start, stop in self._bounds():
+        for start, stop in chunk_bounds(self.n_maps, self._step()):
             with torch.inference_mode():
-                yield start, stop, self._leave_one_out_chunk(start, stop)
+                yield start, stop, self._leave_one_out_embeddings(start, stop)
 
     def prefix_embeddings(self, order):
         """Yield ``(start, stop, embeddings)``: ``(k, n, d)`` keeping ``order[:m]``."""
-        bounds = self._bounds()
+        bounds = chunk_bounds(self.n_maps, self._step())
         for (start, stop), carry in zip(bounds, self._prefix_carries(order, bounds)):
             with torch.inference_mode():
-                yield start, stop, self._prefix_chunk(order, carry, start, stop)
+                yield start, stop, self._prefix_embeddings(order, carry, start, stop)
 
-    def _chunk_pairs(self, chunk, *args):
+    def _leave_one_out_chunk(self, start, stop, dataset, per_image):
         # Inference mode is per thread: each task turns it on for itself.
         with torch.inference_mode():
-            start, stop = args[-2:]
-            return start, stop, self._pairs(chunk(*args))
+            embeddings = self._leave_one_out_embeddings(start, stop)
+            pairs = self._pairs(embeddings) if dataset else None
+            cross = self._per_image(embeddings) if per_image else None
+        return ChunkResult(start, stop, pairs, cross)
 
-    def leave_one_out_tasks(self):
-        """Independent chunks of the leave-one-out family."""
-        return [
-            functools.partial(self._chunk_pairs, self._leave_one_out_chunk, start, stop)
-            for start, stop in self._bounds()
-        ]
-
-    def prefix_tasks(self, order):
-        """Independent chunks of the prefix family of ``order``."""
-        bounds = self._bounds()
-        return [
+    def leave_one_out(self, *, dataset=True, per_image=False):
+        """The leave-one-map-out family; see :class:`MaskedEngine`."""
+        bounds = chunk_bounds(self.n_maps, self._step(per_image))
+        if per_image:
+            self._unmasked  # computed once, before the threads start
+        tasks = (
             functools.partial(
-                self._chunk_pairs, self._prefix_chunk, order, carry, start, stop
+                self._leave_one_out_chunk, start, stop, dataset, per_image
             )
+            for start, stop in bounds
+        )
+        return Family(len(bounds), tasks)
+
+    def _prefix_chunk(self, order, carry, start, stop):
+        with torch.inference_mode():
+            pairs = self._pairs(self._prefix_embeddings(order, carry, start, stop))
+        return ChunkResult(start, stop, pairs, None)
+
+    def prefixes(self, order):
+        """The prefix family of ``order``; see :class:`MaskedEngine`."""
+        bounds = chunk_bounds(self.n_maps, self._step())
+        tasks = (
+            functools.partial(self._prefix_chunk, order, carry, start, stop)
             for (start, stop), carry in zip(bounds, self._prefix_carries(order, bounds))
-        ]
+        )
+        return Family(len(bounds), tasks)
 
 
 class VGGEngine(_TorchEngine):
@@ -165,22 +228,21 @@ class VGGEngine(_TorchEngine):
         per_embedding = self.n_images * self.n_hidden
         return 4 * 4 * per_embedding + 8 * per_embedding + 8 * self.n_images**2
 
-    def _leave_one_out_chunk(self, start, stop):
+    def _leave_one_out_embeddings(self, start, stop):
         return self._fc7(self.pre6[None] - self._contributions(slice(start, stop)))
 
     def _prefix_carries(self, order, bounds):
-        """fc6 pre-activation of the maps before each chunk (one cheap pass)."""
+        """fc6 pre-activation of the maps before each chunk, made as needed."""
         order = torch.as_tensor(np.asarray(order), device=self.device)
-        carries, carry = [], self.b6.expand(self.n_images, -1)
-        with torch.inference_mode():
-            for start, stop in bounds:
-                carries.append(carry)
+        carry = self.b6.expand(self.n_images, -1)
+        for start, stop in bounds:
+            yield carry
+            with torch.inference_mode():
                 maps = order[start:stop]
                 pooled = self.pooled[:, maps].flatten(1)
                 carry = carry + pooled @ self.w6[:, maps].flatten(1).T
-        return carries
 
-    def _prefix_chunk(self, order, carry, start, stop):
+    def _prefix_embeddings(self, order, carry, start, stop):
         maps = torch.as_tensor(np.asarray(order[start:stop]), device=self.device)
         pre6 = carry[None] + torch.cumsum(self._contributions(maps), dim=0)
         return self._fc7(pre6)
@@ -209,11 +271,12 @@ class GenericEngine(_TorchEngine):
         # The masked maps, with room for the head's intermediate activations.
         return 4 * 4 * self.maps[0].numel() * self.n_images
 
-    def _leave_one_out_chunk(self, start, stop):
+    def _leave_one_out_embeddings(self, start, stop):
         return self._masked_embeddings(leave_one_out_masks(self.n_maps, start, stop))
 
     def _prefix_carries(self, order, bounds):
-        return [None] * len(bounds)
+        for _ in bounds:
+            yield None
 
-    def _prefix_chunk(self, order, carry, start, stop):
+    def _prefix_embeddings(self, order, carry, start, stop):
         return self._masked_embeddings(prefix_masks(np.asarray(order), start, stop))

@@ -1,0 +1,72 @@
+"""Exact masked networks in chunks: one interface, every family, one runner.
+
+``make_engine`` picks the engine for some maps and a head (``base`` defines
+what every engine computes); ``runner`` scores their families against human
+judgments. This package knows no estimator and draws nothing; it imports
+torch only for torch heads.
+"""
+
+import numpy as np
+
+from .._feature_maps import head_of
+from .base import DEFAULT_CHUNK_MB, MaskedEngine
+from .gap import GAPEngine
+from .runner import AISScores, leave_one_out_ais, run_family, selection_path
+
+__all__ = [
+    "DEFAULT_CHUNK_MB",
+    "AISScores",
+    "GAPEngine",
+    "MaskedEngine",
+    "embeddings_of",
+    "is_gap_head",
+    "leave_one_out_ais",
+    "make_engine",
+    "run_family",
+    "selection_path",
+]
+
+
+def is_gap_head(head):
+    """True for no head or a ``GAPHead`` (checked by name: no torch import)."""
+    return head is None or type(head).__name__ == "GAPHead"
+
+
+def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_MB):
+    """The engine for ``maps`` (2-D pooled features or 4-D maps) and ``head``.
+
+    A 2-D matrix, or 4-D maps with no head or a ``GAPHead``, use the GAP
+    engine (torch is not imported). A ``VGGHead`` uses the VGG fast path;
+    any other torch module the generic chunked engine.
+    """
+    if maps.ndim == 2:
+        return GAPEngine(maps, similarity, chunk_mb)
+    if is_gap_head(head):
+        pooled = maps.mean(axis=(2, 3), dtype=np.float64)
+        return GAPEngine(pooled, similarity, chunk_mb)
+    from .._heads import VGGHead
+    from .torch import GenericEngine, VGGEngine
+
+    engine = VGGEngine if isinstance(head, VGGHead) else GenericEngine
+    return engine(maps, head, similarity, device, chunk_mb)
+
+
+def embeddings_of(output):
+    """Embeddings of a transformer's output, shape ``(n, d)``.
+
+    2-D output is taken as the embeddings. 4-D feature maps go through the
+    head they carry (``FeatureMaps.head``), or global average pooling.
+    """
+    head = head_of(output)
+    output = np.asarray(output)
+    if output.ndim == 2:
+        return output
+    if output.ndim != 4:
+        raise ValueError(
+            "Expected embeddings of shape (n_images, n_dims) or feature maps of "
+            f"shape (n_images, n_maps, height, width); got shape {output.shape}."
+        )
+    if is_gap_head(head):
+        return output.mean(axis=(2, 3), dtype=np.float64)
+    engine = make_engine(output, head, "cosine")
+    return engine.embed(np.ones(output.shape[1], dtype=bool))

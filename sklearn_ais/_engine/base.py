@@ -1,0 +1,147 @@
+"""The interface every engine implements, and the chunking they share.
+
+An *engine* holds the feature maps of ``n`` images and computes, for whole
+families of masked networks at once, the exact similarities that AIS needs:
+
+- ``full()``: every map kept, the similarity of every pair of images;
+- ``leave_one_out(dataset=..., per_image=...)``: map ``k`` masked, for every
+  ``k``. The *dataset* part masks it in every image (pair similarities, as
+  in Eq. 1 of the paper); the *per-image* part masks it in one image ``t``
+  at a time and compares that image with every other one unmasked (the
+  paper's Aim 2). Both come from the same masked embeddings, in one pass;
+- ``prefixes(order)``: only the first ``m`` maps of ``order`` kept, for
+  every ``m`` (the selection path);
+- ``embed(keep)``: the embeddings with only the maps in ``keep`` left. Masking
+  happens only inside engines.
+
+A family is a :class:`Family`: a count of chunks and a lazy iterable of
+independent zero-argument tasks, each returning a :class:`ChunkResult`.
+Tasks are made one at a time as they are consumed, so a task holds at most
+one chunk's state (a prefix chunk's running statistics included), and they
+can run in any order or in parallel threads.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+DEFAULT_CHUNK_MB = 64
+
+# A chunk's similarities are built, sorted and scored while they sit in
+# cache; smaller chunks lose to per-chunk overhead, larger ones were no faster.
+CACHE_BYTES = 2**20
+
+
+class ChunkResult(NamedTuple):
+    """The similarities of a chunk of masked networks ``start .. stop - 1``.
+
+    Attributes
+    ----------
+    start, stop : int
+        The masked networks of the chunk (maps for leave-one-out, prefix
+        lengths minus one for prefixes).
+    pairs : ndarray of shape (stop - start, n_pairs) or None
+        Dataset pair similarities of each masked network.
+    per_image : ndarray of shape (stop - start, n, n) or None
+        ``per_image[c, t, j]``: image ``t`` with the map masked in it alone,
+        against image ``j`` unmasked (the diagonal is not used).
+    """
+
+    start: int
+    stop: int
+    pairs: np.ndarray | None
+    per_image: np.ndarray | None
+
+
+class Family(NamedTuple):
+    """A family of masked networks, as lazily made independent chunk tasks."""
+
+    n_chunks: int
+    tasks: Iterable[Callable[[], ChunkResult]]
+
+
+def chunk_bounds(n_items, step):
+    """``(start, stop)`` of consecutive chunks of ``step`` items."""
+    return [(start, min(start + step, n_items)) for start in range(0, n_items, step)]
+
+
+def chunk_length(bytes_per_item, chunk_mb, n_items, cache_bytes_per_item=None):
+    """How many items of a family go in one chunk.
+
+    At most what fits in ``chunk_mb`` megabytes; with
+    ``cache_bytes_per_item``, also at most what keeps one array in cache.
+    """
+    length = chunk_mb * 2**20 // max(bytes_per_item, 1)
+    if cache_bytes_per_item is not None:
+        length = min(length, CACHE_BYTES // cache_bytes_per_item)
+    return int(np.clip(length, 1, max(n_items, 1)))
+
+
+def prefix_masks(order, start, stop):
+    """Keep-masks of the prefixes ``order[:m]`` for ``m`` in ``start+1 .. stop``."""
+    position = np.empty(len(order), dtype=np.intp)
+    position[order] = np.arange(len(order))
+    return position[None, :] < np.arange(start + 1, stop + 1)[:, None]
+
+
+def leave_one_out_masks(n_maps, start, stop):
+    """Keep-masks with map ``k`` removed, for ``k`` in ``start .. stop - 1``."""
+    keep = np.ones((stop - start, n_maps), dtype=bool)
+    keep[np.arange(stop - start), np.arange(start, stop)] = False
+    return keep
+
+
+class MaskedEngine(ABC):
+    """What every engine computes; see the module docstring.
+
+    Subclasses set ``n_images``, ``n_maps`` and ``similarity``.
+    """
+
+    n_images: int
+    n_maps: int
+    similarity: str
+
+    @property
+    def n_pairs(self):
+        """Number of pairs of images."""
+        return self.n_images * (self.n_images - 1) // 2
+
+    @property
+    @abstractmethod
+    def embedding_dim(self):
+        """Dimension of the embeddings."""
+
+    @abstractmethod
+    def full(self):
+        """Pair similarities with every map kept, shape ``(n_pairs,)``."""
+
+    @abstractmethod
+    def full_per_image(self):
+        """Per-image similarities with every map kept, shape ``(n, n)``.
+
+        Computed by the same formulas as the per-image part of
+        ``leave_one_out``, so masking a map that is zero in an image changes
+        nothing, bit for bit.
+        """
+
+    @abstractmethod
+    def embed(self, keep):
+        """Embeddings ``(n, d)`` with only the maps in the boolean mask ``keep``."""
+
+    @abstractmethod
+    def leave_one_out(self, *, dataset=True, per_image=False):
+        """The leave-one-map-out family, as a :class:`Family`.
+
+        Parameters
+        ----------
+        dataset : bool, default=True
+            Compute the dataset pair similarities (map masked in every image).
+        per_image : bool, default=False
+            Compute the per-image similarities (map masked in one image).
+        """
+
+    @abstractmethod
+    def prefixes(self, order):
+        """The prefix family of ``order`` (dataset pairs), as a :class:`Family`."""

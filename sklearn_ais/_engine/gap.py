@@ -1,0 +1,196 @@
+"""The engine of global-average-pooled maps: closed forms, no torch.
+
+A 2-D feature matrix is exactly this case, one column per map; so is a 4-D
+array with no head or a ``GAPHead``, once pooled.
+"""
+
+import functools
+
+import numpy as np
+
+from .._kernels import (
+    SIMILARITY_CODES,
+    leave_one_out_similarities,
+    per_image_similarities,
+    prefix_similarities,
+)
+from .._similarity import (
+    cross_pair_similarities,
+    cross_similarity_from_stats,
+    pair_similarities,
+    unmasked_terms,
+    upper_triangle,
+)
+from .base import (
+    DEFAULT_CHUNK_MB,
+    ChunkResult,
+    Family,
+    MaskedEngine,
+    chunk_bounds,
+    chunk_length,
+    leave_one_out_masks,
+    prefix_masks,
+)
+
+
+class GAPEngine(MaskedEngine):
+    """Engine for embeddings that are one number per map (global average pooling).
+
+    Masking map ``k`` zeroes dimension ``k`` of an embedding. For cosine,
+    Pearson and negative Euclidean similarities this is a closed-form update
+    of the sufficient statistics (pair dot products, sums, squared norms):
+    leave-one-out subtracts map ``k``'s contribution (in every image for the
+    dataset family, in one image for the per-image family), prefixes are
+    cumulative sums of contributions. Spearman similarity has no such form;
+    its masked embeddings are built and ranked chunk by chunk (still exact).
+
+    Parameters
+    ----------
+    features : ndarray of shape (n_images, n_maps)
+        The pooled feature maps.
+    similarity : str
+        Similarity between embeddings.
+    chunk_mb : float, default=64
+        Memory budget of one chunk, in megabytes.
+    """
+
+    def __init__(self, features, similarity, chunk_mb=DEFAULT_CHUNK_MB):
+        self.dtype = np.asarray(features).dtype
+        # Read only: the kernels write into arrays of their own.
+        self.features = np.asarray(features, dtype=np.float64, order="C")
+        self.similarity = similarity
+        self.chunk_mb = chunk_mb
+        self.n_images, self.n_maps = self.features.shape
+        self._closed_form = similarity != "spearman"
+
+    def _step(self, dataset=True, per_image=False):
+        """Masked networks per chunk."""
+        n = self.n_images
+        if not self._closed_form:
+            # Masked embeddings, their ranks and a copy, plus the outputs.
+            per_item = 3 * 8 * n * self.n_maps
+            per_item += 8 * (self.n_pairs * dataset + n * n * per_image)
+            return chunk_length(per_item, self.chunk_mb, self.n_maps)
+        # The similarities, then their sort keys: two arrays per output.
+        per_item = 2 * 8 * (self.n_pairs * dataset + n * n * per_image)
+        cache = 8 * (self.n_pairs if dataset else n * n)
+        return chunk_length(per_item, self.chunk_mb, self.n_maps, cache)
+
+    @property
+    def embedding_dim(self):
+        """Dimension of the embeddings: one per map."""
+        return self.n_maps
+
+    def full(self):
+        """Pair similarities with every map kept, shape ``(n_pairs,)``."""
+        return pair_similarities(self.features, self.similarity)
+
+    def _stats(self, maps):
+        """Pair dot products, sums and squared norms keeping only ``maps``."""
+        kept = self.features[:, maps]
+        gram = upper_triangle(kept @ kept.T)
+        return gram, kept.sum(axis=1), np.einsum("ij,ij->i", kept, kept)
+
+    @functools.cached_property
+    def _per_image_stats(self):
+        """Statistics of the unmasked embeddings for the per-image forms."""
+        gram = self.features @ self.features.T
+        sums = self.features.sum(axis=1)
+        sq_norms = np.einsum("ij,ij->i", self.features, self.features)
+        terms = unmasked_terms(self.similarity, sums, sq_norms, self.n_maps)
+        return gram, sums, sq_norms, terms
+
+    def full_per_image(self):
+        """Per-image similarities with every map kept, shape ``(n, n)``."""
+        if not self._closed_form:
+            return cross_pair_similarities(
+                self.features[None], self.features, self.similarity
+            )[0]
+        gram, sums, sq_norms, terms = self._per_image_stats
+        return cross_similarity_from_stats(
+            self.similarity,
+            gram[None].copy(),
+            sums[None],
+            sq_norms[None],
+            terms,
+            self.n_maps,
+        )[0]
+
+    def _materialized(self, keep):
+        masked = self.features[None, :, :] * keep[:, None, :]
+        return masked, pair_similarities(masked, self.similarity)
+
+    def leave_one_out(self, *, dataset=True, per_image=False):
+        """The leave-one-map-out family; see :class:`MaskedEngine`."""
+        bounds = chunk_bounds(self.n_maps, self._step(dataset, per_image))
+        totals = self._stats(slice(None)) if self._closed_form and dataset else None
+        tasks = (
+            functools.partial(
+                self._leave_one_out_chunk, totals, start, stop, dataset, per_image
+            )
+            for start, stop in bounds
+        )
+        return Family(len(bounds), tasks)
+
+    def _leave_one_out_chunk(self, totals, start, stop, dataset, per_image):
+        if not self._closed_form:
+            keep = leave_one_out_masks(self.n_maps, start, stop)
+            masked = self.features[None, :, :] * keep[:, None, :]
+            pairs = pair_similarities(masked, self.similarity) if dataset else None
+            cross = None
+            if per_image:
+                cross = cross_pair_similarities(masked, self.features, self.similarity)
+            return ChunkResult(start, stop, pairs, cross)
+        code = SIMILARITY_CODES[self.similarity]
+        pairs = cross = None
+        if dataset:
+            pairs = np.empty((stop - start, self.n_pairs))
+            leave_one_out_similarities(code, self.features, totals, start, pairs)
+        if per_image:
+            gram, sums, sq_norms, terms = self._per_image_stats
+            cross = np.empty((stop - start, self.n_images, self.n_images))
+            per_image_similarities(
+                code, self.features, gram, sums, sq_norms, terms, start, cross
+            )
+        return ChunkResult(start, stop, pairs, cross)
+
+    def prefixes(self, order):
+        """The prefix family of ``order``; see :class:`MaskedEngine`.
+
+        Each chunk starts from the statistics of the maps before it, summed
+        as the tasks are made: only the tasks in flight hold a copy.
+        """
+        order = np.asarray(order, dtype=np.intp)
+        bounds = chunk_bounds(self.n_maps, self._step())
+        return Family(len(bounds), self._prefix_tasks(order, bounds))
+
+    def _prefix_tasks(self, order, bounds):
+        carry = (
+            np.zeros(self.n_pairs),
+            np.zeros(self.n_images),
+            np.zeros(self.n_images),
+        )
+        for start, stop in bounds:
+            yield functools.partial(self._prefix_chunk, order, carry, start, stop)
+            if self._closed_form:
+                chunk = self._stats(order[start:stop])
+                carry = tuple(before + added for before, added in zip(carry, chunk))
+
+    def _prefix_chunk(self, order, carry, start, stop):
+        if not self._closed_form:
+            _, pairs = self._materialized(prefix_masks(order, start, stop))
+            return ChunkResult(start, stop, pairs, None)
+        pairs = np.empty((stop - start, self.n_pairs))
+        prefix_similarities(
+            SIMILARITY_CODES[self.similarity],
+            self.features,
+            order[start:stop],
+            carry,
+            pairs,
+        )
+        return ChunkResult(start, stop, pairs, None)
+
+    def embed(self, keep):
+        """Embeddings with only the maps in ``keep`` left, in the input's dtype."""
+        dtype = self.dtype if self.dtype in (np.float32, np.float64) else np.float64
+        return (self.features * np.asarray(keep, dtype=bool)).astype(dtype, copy=False)

@@ -1,0 +1,182 @@
+"""The one task runner: families of masked networks, scored chunk by chunk.
+
+Every estimator computes AIS through these functions. Chunks of a family run
+in joblib threads (numpy, torch and the compiled kernels release the GIL);
+joblib's ``pre_dispatch`` makes only a few tasks at a time, so only a few
+chunks are in memory whatever the number of maps. Each chunk is scored
+against the human pairs as soon as it is made. ``joblib.parallel_config``
+chooses the backend.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from .._similarity import PairComparison, PerImageComparison, others
+
+
+def _run_and_score(task, score):
+    return score(task())
+
+
+def run_family(family, score, *, n_jobs=None, description="", verbose=0):
+    """Run a family's tasks and score each chunk; yields the scores in order.
+
+    Parameters
+    ----------
+    family : Family
+        The chunk tasks.
+    score : callable
+        Turns a ``ChunkResult`` into whatever is yielded; runs in the worker.
+    n_jobs : int or None, default=None
+        Threads.
+    description : str, default=""
+        Label of the progress bar.
+    verbose : int, default=0
+        Show a progress bar when non-zero.
+    """
+    jobs = (delayed(_run_and_score)(task, score) for task in family.tasks)
+    parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
+    yield from tqdm(
+        parallel(jobs),
+        total=family.n_chunks,
+        desc=description,
+        unit="chunk",
+        disable=not verbose,
+    )
+
+
+class AISScores(NamedTuple):
+    """Alignment Importance Scores from one leave-one-out pass.
+
+    Attributes
+    ----------
+    baseline : float
+        2OI of the full model.
+    ais : ndarray of shape (n_maps,) or None
+        Dataset AIS: ``baseline`` minus the 2OI with map ``k`` masked in
+        every image.
+    baseline_per_image : ndarray of shape (n_images,) or None
+        Each image's 2OI with every map kept: the correlation of its ``n - 1``
+        model similarities with its ``n - 1`` human similarities.
+    ais_per_image : ndarray of shape (n_images, n_maps) or None
+        ``baseline_per_image[t]`` minus image ``t``'s 2OI with map ``k``
+        masked in image ``t`` alone.
+    """
+
+    baseline: float
+    ais: np.ndarray | None
+    baseline_per_image: np.ndarray | None
+    ais_per_image: np.ndarray | None
+
+
+def leave_one_out_ais(
+    engine,
+    human_pairs,
+    comparison,
+    *,
+    dataset=True,
+    per_image=False,
+    n_jobs=None,
+    verbose=0,
+):
+    """Dataset and per-image AIS of every map, from one pass over the maps.
+
+    Parameters
+    ----------
+    engine : MaskedEngine
+        The engine of the images' maps.
+    human_pairs : ndarray of shape (n_pairs,)
+        The human pair similarities.
+    comparison : str
+        How model and human similarities are compared.
+    dataset, per_image : bool
+        Which AIS to compute.
+    n_jobs : int or None, default=None
+        Threads.
+    verbose : int, default=0
+        Progress bar when non-zero.
+
+    Returns
+    -------
+    AISScores
+    """
+    human = PairComparison(human_pairs, comparison)
+    baseline = human.score(engine.full())
+    if not np.isfinite(baseline):
+        raise ValueError(
+            "The model's pair similarities are constant across all pairs of "
+            "images (for example all embeddings are zero or identical), so "
+            "their correlation with the human similarities is undefined."
+        )
+    ais = ais_per_image = baseline_per_image = None
+    if dataset:
+        ais = np.empty(engine.n_maps)
+    if per_image:
+        images = PerImageComparison(human_pairs, comparison)
+        full = engine.full_per_image()
+        baseline_per_image = np.array(
+            [c.score(others(full, t)) for t, c in enumerate(images.comparisons)]
+        )
+        ais_per_image = np.empty((engine.n_images, engine.n_maps))
+
+    def score(chunk):
+        left_out = None if chunk.pairs is None else human.score_many(chunk.pairs)
+        masked = None if chunk.per_image is None else images.score(chunk.per_image)
+        return chunk.start, chunk.stop, left_out, masked
+
+    family = engine.leave_one_out(dataset=dataset, per_image=per_image)
+    label = " + ".join(
+        name
+        for name, wanted in (("dataset", dataset), ("per image", per_image))
+        if wanted
+    )
+    for start, stop, left_out, masked in run_family(
+        family,
+        score,
+        n_jobs=n_jobs,
+        description=f"AIS ({label})",
+        verbose=verbose,
+    ):
+        if dataset:
+            ais[start:stop] = baseline - left_out
+        if per_image:
+            ais_per_image[:, start:stop] = baseline_per_image[:, None] - masked
+    return AISScores(baseline, ais, baseline_per_image, ais_per_image)
+
+
+def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbose=0):
+    """2OI of every prefix ``order[:m]``, shape ``(n_maps,)``.
+
+    Parameters
+    ----------
+    engine : MaskedEngine
+        The engine of the images' maps.
+    order : array-like of shape (n_maps,)
+        The order in which maps are added.
+    human_pairs : ndarray of shape (n_pairs,)
+        The human pair similarities.
+    comparison : str
+        How model and human similarities are compared.
+    n_jobs : int or None, default=None
+        Threads.
+    verbose : int, default=0
+        Progress bar when non-zero.
+    """
+    human = PairComparison(human_pairs, comparison)
+    path = np.empty(engine.n_maps)
+
+    def score(chunk):
+        return chunk.start, chunk.stop, human.score_many(chunk.pairs)
+
+    for start, stop, scores in run_family(
+        engine.prefixes(order),
+        score,
+        n_jobs=n_jobs,
+        description="Selection path",
+        verbose=verbose,
+    ):
+        path[start:stop] = scores
+    return path
