@@ -199,3 +199,36 @@ def brute_force_path(X, H, order, similarity="cosine", comparison="spearman"):
             for m in range(1, len(order) + 1)
         ]
     )
+
+
+def brute_force_per_image_ais(
+    maps, H, similarity, comparison, embed=None, maps_to_check=None
+):
+    """``(baseline, ais)`` per image: mask map ``k`` in image ``t`` alone.
+
+    ``embed`` turns maps ``(m, ...)`` into embeddings ``(m, d)`` (default: the
+    rows themselves, the 2-D case). For each image ``t``: its ``n - 1``
+    similarities to the other images (scipy, one pair at a time) compared
+    with its ``n - 1`` human similarities; then again with map ``k`` zeroed
+    in image ``t`` only and ``t``'s embedding recomputed. ``ais[t, k]`` is NaN
+    for maps not in ``maps_to_check``.
+    """
+    maps = np.asarray(maps)
+    embed = embed or (lambda m: np.asarray(m, dtype=np.float64))
+    H = np.asarray(H, dtype=np.float64)
+    n, n_maps = maps.shape[:2]
+    E = embed(maps)
+    checked = range(n_maps) if maps_to_check is None else maps_to_check
+
+    def image_score(t, e_t):
+        z = [pair_similarity(e_t, E[j], similarity) for j in range(n) if j != t]
+        return compare(z, np.delete(H[t], t), comparison)
+
+    baseline = np.array([image_score(t, E[t]) for t in range(n)])
+    ais = np.full((n, n_maps), np.nan)
+    for t in range(n):
+        for k in checked:
+            masked = maps[t : t + 1].copy()
+            masked[0, k] = 0
+            ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
+    return baseline, ais
