@@ -8,6 +8,7 @@ non-GAP head is used, so the feature-matrix path works without it.
 from ._feature_maps import FeatureMaps
 from ._human import TargetWarning
 from ._scoring import RSAScorer
+from .explain import AISHeatmapExplainer
 from .featurizers import (
     EfficientNetLite0Featurizer,
     TorchvisionFeaturizer,
@@ -17,6 +18,7 @@ from .selection import AISFeatureMapSelector
 
 __all__ = [
     "AISFeatureMapSelector",
+    "AISHeatmapExplainer",
     "EfficientNetLite0Featurizer",
     "FeatureMaps",
     "RSAScorer",

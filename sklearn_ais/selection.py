@@ -3,8 +3,13 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
@@ -52,6 +57,12 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
+    featurizer : featurizer or "passthrough", default="passthrough"
+        ``"passthrough"``: ``X`` holds pooled features or feature maps. A
+        featurizer of this package (cloned and fitted in ``fit``) makes ``X``
+        images: ``AISFeatureMapSelector(featurizer=VGGFeaturizer()).fit(images,
+        y)`` and its ``transform(images)`` run the network inside. The same as
+        a ``Pipeline`` of the featurizer and the selector.
     similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
         Similarity between two images' embeddings: cosine similarity, Pearson
         or Spearman correlation across dimensions, or negative Euclidean
@@ -95,6 +106,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    featurizer_ : featurizer or "passthrough"
+        The fitted featurizer.
     ais_ : ndarray of shape (n_maps,)
         Alignment Importance Score of each map (NaN where masking the map left
         constant similarities).
@@ -151,6 +164,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        "featurizer": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"})],
         "similarity": [StrOptions(set(SIMILARITIES))],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS))],
@@ -168,6 +182,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        featurizer="passthrough",
         similarity="cosine",
         comparison="spearman",
         target="auto",
@@ -177,6 +192,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         n_jobs=None,
         verbose=0,
     ):
+        self.featurizer = featurizer
         self.similarity = similarity
         self.comparison = comparison
         self.target = target
@@ -226,7 +242,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_images, n_maps) or (n_images, n_maps, h, w)
-            Pooled features or feature maps of the training images.
+            Pooled features or feature maps of the training images (images,
+            with a ``featurizer``).
         y : DataFrame of shape (n_images, n_items) or array-like
             Human similarities of the training images: a DataFrame whose index
             and columns are item ids (the block of the rows' own items is
@@ -242,6 +259,11 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             The fitted selector.
         """
         ids = item_ids(X)
+        if isinstance(self.featurizer, str):
+            self.featurizer_ = self.featurizer
+        else:
+            self.featurizer_ = clone(self.featurizer)
+            X = self.featurizer_.fit(X).transform(X)
         X, head = self._validate_maps(X, reset=True)
         n_maps = X.shape[1]
         n_to_select = self._n_to_select_upfront(n_maps)
@@ -317,7 +339,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_images, n_maps) or (n_images, n_maps, h, w)
-            Pooled features or feature maps.
+            Pooled features or feature maps (images, with a ``featurizer``).
 
         Returns
         -------
@@ -326,6 +348,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             feature maps, the head's embeddings of the masked maps.
         """
         check_is_fitted(self)
+        if not isinstance(self.featurizer_, str):
+            X = self.featurizer_.transform(X)
         X, head = self._validate_maps(X, reset=False)
         return self._engine(X, self._head_for(X, head)).embed(self.support_)
 

@@ -4,10 +4,14 @@ import subprocess
 import sys
 import textwrap
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
 from _data import noisy_similarity
+
+# No screen: figures are drawn to memory.
+matplotlib.use("Agg")
 
 # Makes torch unimportable in a fresh interpreter and records every attempt.
 # scipy itself breaks when sys.modules["torch"] is None (its array-API layer

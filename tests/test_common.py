@@ -49,6 +49,10 @@ _IMAGES = (
     "data checks feed 2-D numeric feature matrices, which are not images"
 )
 NOT_A_FEATURE_MATRIX = {
+    "AISHeatmapExplainer": (
+        "input is images, or 4-D feature maps with featurizer='passthrough': the "
+        "data checks feed 2-D numeric feature matrices"
+    ),
     "EfficientNetLite0Featurizer": _IMAGES,
     "TorchvisionFeaturizer": _IMAGES,
     "VGGFeaturizer": _IMAGES,

@@ -1,0 +1,429 @@
+"""Per-image alignment-importance heatmaps: where people's comparisons look."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._engine import DEFAULT_CHUNK_MB, is_gap_head, leave_one_out_ais, make_engine
+from ._feature_maps import head_of
+from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
+from ._similarity import COMPARISONS, SIMILARITIES
+
+__all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
+
+NEGATIVE_POLICIES = ("positive", "absolute", "signed")
+UPSAMPLING = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "nearest": Image.Resampling.NEAREST,
+}
+
+
+def heatmap_weights(ais, negative="positive"):
+    """Weights of the feature maps in a heatmap, from their AIS.
+
+    Parameters
+    ----------
+    ais : array-like of shape (n_maps,) or (n_images, n_maps)
+        Alignment Importance Scores (NaN counts as 0).
+    negative : {"positive", "absolute", "signed"}, default="positive"
+        ``"positive"`` (the paper's): negative AIS set to 0, then divided by
+        their sum; ``"absolute"``: ``|AIS|`` divided by their sum; ``"signed"``:
+        AIS divided by the sum of ``|AIS|`` (maps that hurt the alignment
+        count against the region they cover).
+
+    Returns
+    -------
+    raw : ndarray, same shape as ``ais``
+        The weights before normalisation (``"signed"``: the AIS themselves).
+    normalised : ndarray, same shape as ``ais``
+        ``raw`` divided by its normaliser; all zeros where that is 0 (every
+        AIS <= 0 under ``"positive"``).
+    """
+    ais = np.nan_to_num(np.asarray(ais, dtype=np.float64), nan=0.0)
+    if negative == "positive":
+        raw = np.maximum(ais, 0.0)
+        total = raw.sum(axis=-1, keepdims=True)
+    elif negative == "absolute":
+        raw = np.abs(ais)
+        total = raw.sum(axis=-1, keepdims=True)
+    elif negative == "signed":
+        raw = ais
+        total = np.abs(ais).sum(axis=-1, keepdims=True)
+    else:
+        raise ValueError(
+            f"negative must be one of {NEGATIVE_POLICIES}; got {negative!r}."
+        )
+    safe = np.where(total > 0, total, 1.0)
+    return raw, np.where(total > 0, raw / safe, 0.0)
+
+
+def _weighted_sum(maps, weights):
+    """``sum_k weights[i, k] * maps[i, k]``, shape ``(n, h, w)``, float32."""
+    maps = np.asarray(maps)
+    weights = np.broadcast_to(weights, maps.shape[:2])
+    out = np.empty((maps.shape[0],) + maps.shape[2:], dtype=np.float32)
+    for i in range(len(maps)):  # one image at a time: no (n, C, h, w) copy
+        out[i] = np.tensordot(weights[i], maps[i], axes=1)
+    return out
+
+
+def upsample_heatmap(heatmap, size, mode="bilinear"):
+    """Resize a map-resolution heatmap to an image's ``(height, width)``.
+
+    The heatmap is stretched over the whole image, as the default
+    preprocessing (a resize without crop) stretched the image over the
+    network's input.
+
+    Parameters
+    ----------
+    heatmap : ndarray of shape (h, w)
+        The heatmap.
+    size : tuple of int
+        ``(height, width)`` of the image.
+    mode : {"bilinear", "bicubic", "nearest"}, default="bilinear"
+        Interpolation (pixel centres aligned, as PIL and OpenCV do).
+
+    Returns
+    -------
+    ndarray of shape (height, width), float32
+    """
+    height, width = (int(v) for v in size)
+    image = Image.fromarray(np.asarray(heatmap, dtype=np.float32), mode="F")
+    return np.asarray(image.resize((width, height), UPSAMPLING[mode]), np.float32)
+
+
+class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
+    """Per-image Alignment Importance heatmaps (the paper's Aim 2).
+
+    For each image ``t`` and feature map ``k``, the per-image AIS is how much
+    image ``t``'s second-order isomorphism drops when map ``k`` is masked in
+    ``t`` alone: the correlation of ``t``'s ``n - 1`` model similarities to
+    the other images with its ``n - 1`` human similarities::
+
+        AIS[t, k] = rho(z_t, h_t) - rho(z_t without map k, h_t)
+
+    The heatmap of image ``t`` is the average of its feature maps weighted
+    by its AIS (negative AIS set to 0 and the rest normalised to sum 1, by
+    default), resized to the image: warm regions carry what people use when
+    they compare this image with the others. The dataset AIS come from the
+    same pass.
+
+    Parameters
+    ----------
+    featurizer : featurizer, "passthrough" or None, default=None
+        Turns images into feature maps; cloned and fitted in ``fit``. ``None``
+        is :class:`EfficientNetLite0Featurizer` (real ImageNet weights,
+        offline). ``"passthrough"``: ``X`` already holds feature maps
+        (:class:`FeatureMaps` or a 4-D array, global average pooled); the
+        heatmaps then stay at map resolution (there are no image sizes).
+    similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
+        Similarity between two images' embeddings.
+    comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
+        How each image's model and human similarities are compared (the
+        paper's text: Spearman; the authors' released code: Pearson, with
+        ``similarity="pearson"``).
+    target : {"auto", "similarity", "dissimilarity", "embedding"}, default="auto"
+        What ``y`` holds; see :class:`AISFeatureMapSelector`.
+    negative : {"positive", "absolute", "signed"}, default="positive"
+        What becomes of negative AIS; see :func:`heatmap_weights`.
+    upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
+        Interpolation of heatmaps to image size.
+    device : str, default="auto"
+        Torch device of the masked computations for non-GAP heads (the
+        featurizer has its own ``device``).
+    chunk_mb : float, default=64
+        Memory budget of one chunk of masked networks, in megabytes.
+    n_jobs : int or None, default=None
+        Threads over chunks of masked networks.
+    verbose : int, default=0
+        Progress bars when non-zero.
+
+    Attributes
+    ----------
+    featurizer_ : featurizer or "passthrough"
+        The fitted featurizer.
+    ais_per_image_ : ndarray of shape (n_images, n_maps)
+        Per-image AIS (NaN where the image's score is undefined, for example
+        when all its human similarities are equal).
+    baseline_per_image_ : ndarray of shape (n_images,)
+        Each image's 2OI with every map kept.
+    ais_ : ndarray of shape (n_maps,)
+        Dataset AIS of the same pass.
+    baseline_score_ : float
+        2OI of the full model on all pairs.
+    target_ : str
+        How ``y`` was read.
+    raw_heatmaps_ : ndarray of shape (n_images, h, w)
+        Map-resolution heatmaps with un-normalised weights (one scale for
+        every image, as CAM libraries' raw maps).
+    map_heatmaps_ : ndarray of shape (n_images, h, w)
+        Map-resolution heatmaps with normalised weights.
+    image_sizes_ : list of tuple of int or None
+        ``(height, width)`` of each image; None with ``"passthrough"``.
+    ids_ : pandas.Index or None
+        Item ids of the images: those ``X`` carried, else the index of a
+        DataFrame ``y``.
+    device_ : str
+        Device of the masked computations.
+    n_features_in_ : int
+        Number of feature maps.
+
+    See Also
+    --------
+    AISFeatureMapSelector : Dataset AIS and the maps that predict humans.
+
+    Notes
+    -----
+    ``heatmaps_`` (the fitted images' heatmaps at their own size) is computed
+    on access from ``map_heatmaps_``: at full resolution, 1,000 photos of
+    12 megapixels would take 48 GB. Heatmaps are stretched over the whole
+    image, as the default preprocessing stretches the image over the
+    network's input; a ``preprocess`` that crops maps to a part of the image
+    that this cannot know, and its heatmaps are misplaced.
+
+    ``transform`` explains images without human judgments: their maps
+    weighted by the *dataset* AIS (one weight per map for every image),
+    whereas the fitted images' heatmaps use their own per-image AIS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais import AISHeatmapExplainer
+    >>> from sklearn_ais.datasets import make_alignment_problem
+    >>> _, H, _ = make_alignment_problem(12, 4, 2, random_state=0)
+    >>> maps = np.random.default_rng(0).uniform(size=(12, 8, 5, 5))
+    >>> explainer = AISHeatmapExplainer(featurizer="passthrough").fit(maps, H)
+    >>> explainer.ais_per_image_.shape, explainer.heatmaps_[0].shape
+    ((12, 8), (5, 5))
+    """
+
+    _parameter_constraints = {
+        "featurizer": [
+            HasMethods(["fit", "transform"]),
+            StrOptions({"passthrough"}),
+            None,
+        ],
+        "similarity": [StrOptions(set(SIMILARITIES))],
+        "comparison": [StrOptions(set(COMPARISONS))],
+        "target": [StrOptions(set(TARGETS))],
+        "negative": [StrOptions(set(NEGATIVE_POLICIES))],
+        "upsample": [StrOptions(set(UPSAMPLING))],
+        "device": [str],
+        "chunk_mb": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        featurizer=None,
+        similarity="cosine",
+        comparison="spearman",
+        target="auto",
+        negative="positive",
+        upsample="bilinear",
+        device="auto",
+        chunk_mb=DEFAULT_CHUNK_MB,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.featurizer = featurizer
+        self.similarity = similarity
+        self.comparison = comparison
+        self.target = target
+        self.negative = negative
+        self.upsample = upsample
+        self.device = device
+        self.chunk_mb = chunk_mb
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _featurizer(self):
+        if self.featurizer is None:
+            from .featurizers import EfficientNetLite0Featurizer
+
+            return EfficientNetLite0Featurizer(verbose=self.verbose)
+        if isinstance(self.featurizer, str):
+            return self.featurizer
+        return clone(self.featurizer)
+
+    def _maps(self, X, reset):
+        """Feature maps of ``X``, and the images' sizes (None: passthrough)."""
+        if reset:
+            self.featurizer_ = self._featurizer()
+        if isinstance(self.featurizer_, str):
+            head = head_of(X)
+            maps = np.asarray(X)
+            if maps.ndim != 4:
+                raise ValueError(
+                    "With featurizer='passthrough', X must be feature maps of "
+                    "shape (n_images, n_maps, height, width); got shape "
+                    f"{maps.shape}."
+                )
+            if not np.isfinite(maps).all():
+                raise ValueError("The feature maps X contain NaN or infinite values.")
+            return maps, head, None
+        from ._images import image_sizes
+
+        sizes = image_sizes(X)
+        if reset:
+            self.featurizer_.fit(X)
+        maps = self.featurizer_.transform(X)
+        return np.asarray(maps), head_of(maps), sizes
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Compute per-image and dataset AIS and the heatmaps.
+
+        Parameters
+        ----------
+        X : collection of images, or feature maps
+            Images for the featurizer (file paths, PIL images, arrays,
+            tensors; a pandas Series carries item ids), or feature maps with
+            ``featurizer="passthrough"``.
+        y : DataFrame or array-like
+            Human similarities of the images; see
+            :class:`AISFeatureMapSelector`.
+
+        Returns
+        -------
+        self : object
+            The fitted explainer.
+        """
+        ids = item_ids(X)
+        maps, head, sizes = self._maps(X, reset=True)
+        n_images, n_maps = maps.shape[:2]
+        if n_images < MIN_IMAGES:
+            raise ValueError(
+                f"At least {MIN_IMAGES} images are needed to compare similarity "
+                f"structures; got {n_images}."
+            )
+        pairs = read_human_pairs(
+            y, n_images, target=self.target, similarity=self.similarity, ids=ids
+        )
+        self.target_ = pairs.target
+        if is_gap_head(head):
+            self.device_ = "cpu"
+        else:
+            from ._torch_utils import resolve_device
+
+            self.device_ = str(resolve_device(self.device))
+        engine = make_engine(
+            maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
+        )
+        scores = leave_one_out_ais(
+            engine,
+            pairs.pairs,
+            self.comparison,
+            per_image=True,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
+        self.baseline_score_ = scores.baseline
+        self.ais_ = scores.ais
+        self.baseline_per_image_ = scores.baseline_per_image
+        self.ais_per_image_ = scores.ais_per_image
+        raw, weights = heatmap_weights(self.ais_per_image_, self.negative)
+        self.raw_heatmaps_ = _weighted_sum(maps, raw)
+        self.map_heatmaps_ = _weighted_sum(maps, weights)
+        if ids is None and isinstance(y, pd.DataFrame):
+            ids = y.index  # the rows of y are the images, in order
+        self._warn_empty(weights, ids)
+        self.image_sizes_ = sizes
+        self.ids_ = ids
+        self.n_features_in_ = n_maps
+        return self
+
+    def _warn_empty(self, weights, ids):
+        empty = np.flatnonzero(~np.any(weights != 0, axis=1))
+        if len(empty) == 0:
+            return
+        names = [str(ids[i]) if ids is not None else str(i) for i in empty]
+        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        warnings.warn(
+            f"{len(empty)} image(s) have no map with a positive AIS (or an "
+            f"undefined score): their heatmaps are all zeros. Images: {shown}.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+    @property
+    def heatmaps_(self):
+        """Heatmaps of the fitted images, each at its image's own size.
+
+        A list of 2-D float32 arrays ``(height, width)``, computed on access
+        from ``map_heatmaps_`` (map resolution with ``"passthrough"``).
+        """
+        check_is_fitted(self)
+        return self._at_size(self.map_heatmaps_, self.image_sizes_)
+
+    def _at_size(self, heatmaps, sizes):
+        if sizes is None:
+            return [h.copy() for h in heatmaps]
+        return [
+            upsample_heatmap(h, size, self.upsample) for h, size in zip(heatmaps, sizes)
+        ]
+
+    def transform(self, X):
+        """Map-resolution heatmaps of images, weighted by the dataset AIS.
+
+        For images without human judgments: every image's maps are weighted
+        by the same (dataset) AIS, unlike the fitted images' per-image
+        heatmaps.
+
+        Parameters
+        ----------
+        X : collection of images, or feature maps
+            As in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_images, h, w), float32
+        """
+        check_is_fitted(self)
+        maps, _, _ = self._maps(X, reset=False)
+        self._check_n_maps(maps)
+        _, weights = heatmap_weights(self.ais_, self.negative)
+        return _weighted_sum(maps, weights)
+
+    def native_heatmaps(self, X):
+        """Like ``transform``, each heatmap at its image's own size.
+
+        Parameters
+        ----------
+        X : collection of images, or feature maps
+            As in ``fit``.
+
+        Returns
+        -------
+        list of ndarray of shape (height, width), float32
+        """
+        check_is_fitted(self)
+        sizes = None
+        if not isinstance(self.featurizer_, str):
+            from ._images import image_sizes
+
+            sizes = image_sizes(X)
+        return self._at_size(self.transform(X), sizes)
+
+    def _check_n_maps(self, maps):
+        if maps.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {maps.shape[1]} feature maps, but this explainer was "
+                f"fitted on {self.n_features_in_}."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -1,0 +1,254 @@
+"""Figures in scikit-learn's ``Display`` convention.
+
+Each display is built ``from_estimator`` (or directly from its data) and
+drawn by ``plot``, which accepts ``ax=`` and keeps the matplotlib objects it
+made on the display (``figure_``, ``ax_`` or ``axes_``, and the artists).
+matplotlib is imported only when something is drawn.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["HeatmapDisplay", "SelectionPathDisplay"]
+
+
+def _pixels(image):
+    """An image as an ``(H, W, 3)`` float array in [0, 1] for ``imshow``."""
+    from ._images import decode_image
+
+    pixels = decode_image(image).numpy()
+    if pixels.dtype == np.uint8:
+        pixels = pixels / 255.0
+    return np.moveaxis(pixels, 0, -1)
+
+
+class HeatmapDisplay:
+    """A grid of heatmaps, overlaid on their images (warm = important).
+
+    Parameters
+    ----------
+    heatmaps : list of ndarray of shape (height, width)
+        One heatmap per image, at the image's size when ``images`` are given.
+    images : collection of images or None, default=None
+        The images under the heatmaps (anything the featurizers read); None
+        draws the heatmaps alone.
+    titles : list of str or None, default=None
+        A title per image (for example its id).
+
+    Attributes
+    ----------
+    figure_ : matplotlib.figure.Figure
+        The figure.
+    axes_ : ndarray of matplotlib.axes.Axes
+        One axes per image.
+    overlays_ : list of matplotlib.image.AxesImage
+        The heatmap artists.
+    colorbar_ : matplotlib.colorbar.Colorbar
+        The colour bar (one scale: heatmaps are normalised per image).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.plotting import HeatmapDisplay
+    >>> display = HeatmapDisplay([np.eye(4), np.ones((4, 6))], titles=["a", "b"])
+    >>> display = display.plot()
+    >>> len(display.overlays_)
+    2
+    """
+
+    def __init__(self, heatmaps, images=None, titles=None):
+        self.heatmaps = heatmaps
+        self.images = images
+        self.titles = titles
+
+    @classmethod
+    def from_estimator(cls, explainer, images=None, *, indices=None, **plot_params):
+        """Plot a fitted :class:`AISHeatmapExplainer`'s heatmaps.
+
+        Parameters
+        ----------
+        explainer : AISHeatmapExplainer
+            Fitted.
+        images : collection of images or None, default=None
+            The images it was fitted on, to draw under the heatmaps.
+        indices : array-like of int or None, default=None
+            Which images (default: all, up to 16).
+        **plot_params : dict
+            Passed to :meth:`plot` (``ax``, ``n_cols``, ``alpha``, ``cmap``).
+
+        Returns
+        -------
+        HeatmapDisplay
+        """
+        check_is_fitted(explainer)
+        n = len(explainer.map_heatmaps_)
+        indices = np.arange(min(n, 16)) if indices is None else np.asarray(indices)
+        heatmaps = explainer.heatmaps_
+        ids = explainer.ids_
+        titles = [str(ids[i]) if ids is not None else f"image {i}" for i in indices]
+        chosen = None
+        if images is not None:
+            from ._images import check_images
+
+            items = check_images(images)
+            chosen = [items[i] for i in indices]
+        display = cls([heatmaps[i] for i in indices], chosen, titles)
+        return display.plot(**plot_params)
+
+    def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet"):
+        """Draw the grid.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, array of Axes or None, default=None
+            Axes to draw into, at least one per heatmap; None makes a figure.
+        n_cols : int, default=4
+            Columns of a new figure.
+        alpha : float, default=0.5
+            Opacity of the heatmaps over the images.
+        cmap : str, default="jet"
+            Colour map (warm = important).
+
+        Returns
+        -------
+        self : HeatmapDisplay
+        """
+        import matplotlib.pyplot as plt
+
+        n = len(self.heatmaps)
+        if ax is None:
+            n_cols = min(n_cols, n)
+            n_rows = int(np.ceil(n / n_cols))
+            figure, axes = plt.subplots(
+                n_rows, n_cols, figsize=(2.6 * n_cols, 2.6 * n_rows), squeeze=False
+            )
+            axes = axes.ravel()
+            for extra in axes[n:]:
+                extra.axis("off")
+        else:
+            axes = np.ravel(np.asarray(ax, dtype=object))
+            if len(axes) < n:
+                raise ValueError(f"{n} heatmaps need {n} axes; got {len(axes)}.")
+            figure = axes[0].figure
+        high = max(float(np.max(h)) for h in self.heatmaps) if n else 1.0
+        low = min(float(np.min(h)) for h in self.heatmaps) if n else 0.0
+        # Signed heatmaps get a scale symmetric around zero.
+        vmin, vmax = (-max(high, -low), max(high, -low)) if low < 0 else (0.0, high)
+        vmax = vmax if vmax > vmin else vmin + 1.0
+        overlays = []
+        for i, heatmap in enumerate(self.heatmaps):
+            axis = axes[i]
+            if self.images is not None:
+                axis.imshow(_pixels(self.images[i]))
+            overlays.append(
+                axis.imshow(
+                    heatmap,
+                    cmap=cmap,
+                    alpha=alpha if self.images is not None else 1.0,
+                    vmin=vmin,
+                    vmax=vmax,
+                )
+            )
+            if self.titles is not None:
+                axis.set_title(self.titles[i], fontsize=9)
+            axis.axis("off")
+        self.colorbar_ = figure.colorbar(
+            overlays[0], ax=list(axes[:n]), shrink=0.8, label="AIS-weighted activation"
+        )
+        self.figure_, self.axes_, self.overlays_ = figure, axes[:n], overlays
+        return self
+
+
+class SelectionPathDisplay:
+    """The selection path: 2OI of the top-``m`` maps by AIS, with S* marked.
+
+    Parameters
+    ----------
+    scores_path : ndarray of shape (n_maps,)
+        ``scores_path[m - 1]`` is the 2OI of the ``m`` maps of highest AIS.
+    n_selected : int
+        Size of the retained set.
+    baseline : float or None, default=None
+        2OI of all maps, drawn as a horizontal line.
+
+    Attributes
+    ----------
+    figure_, ax_ : matplotlib Figure and Axes
+        Where it is drawn.
+    line_ : matplotlib.lines.Line2D
+        The path.
+    marker_ : matplotlib.lines.Line2D
+        The retained set's point.
+
+    Examples
+    --------
+    >>> from sklearn_ais import AISFeatureMapSelector
+    >>> from sklearn_ais.datasets import make_alignment_problem
+    >>> from sklearn_ais.plotting import SelectionPathDisplay
+    >>> X, H, _ = make_alignment_problem(40, 20, 4, random_state=0)
+    >>> selector = AISFeatureMapSelector().fit(X, H)
+    >>> display = SelectionPathDisplay.from_estimator(selector)
+    >>> display.line_.get_xdata().shape
+    (20,)
+    """
+
+    def __init__(self, scores_path, n_selected, baseline=None):
+        self.scores_path = scores_path
+        self.n_selected = n_selected
+        self.baseline = baseline
+
+    @classmethod
+    def from_estimator(cls, selector, **plot_params):
+        """Plot a fitted :class:`AISFeatureMapSelector`'s path.
+
+        Parameters
+        ----------
+        selector : AISFeatureMapSelector
+            Fitted.
+        **plot_params : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        SelectionPathDisplay
+        """
+        check_is_fitted(selector)
+        display = cls(
+            selector.scores_path_, selector.n_features_, selector.baseline_score_
+        )
+        return display.plot(**plot_params)
+
+    def plot(self, *, ax=None):
+        """Draw the path.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
+
+        Returns
+        -------
+        self : SelectionPathDisplay
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.5))
+        sizes = np.arange(1, len(self.scores_path) + 1)
+        (self.line_,) = ax.plot(sizes, self.scores_path, color="C0", label="top-m maps")
+        m = self.n_selected
+        (self.marker_,) = ax.plot(
+            [m],
+            [self.scores_path[m - 1]],
+            "o",
+            color="C3",
+            label=f"retained: {m} maps",
+        )
+        if self.baseline is not None:
+            ax.axhline(self.baseline, color="0.5", linestyle="--", label="all maps")
+        ax.set_xscale("log")
+        ax.set_xlabel("maps kept, in decreasing AIS")
+        ax.set_ylabel("2OI (training images)")
+        ax.legend(frameon=False)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self

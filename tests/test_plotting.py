@@ -1,0 +1,55 @@
+"""Displays: from_estimator / plot, ax= accepted, artists kept."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer
+from sklearn_ais.datasets import make_alignment_problem
+from sklearn_ais.plotting import HeatmapDisplay, SelectionPathDisplay
+
+
+@pytest.fixture(scope="module")
+def explainer_and_images():
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 256, (20, 28, 3), dtype=np.uint8) for _ in range(6)]
+    maps = rng.uniform(size=(6, 5, 4, 6)).astype(np.float32)
+    _, H, _ = make_alignment_problem(6, 4, 2, random_state=0)
+    explainer = AISHeatmapExplainer(featurizer="passthrough").fit(maps, H)
+    return explainer, images
+
+
+def test_heatmap_display_from_estimator(explainer_and_images):
+    explainer, _ = explainer_and_images
+    display = HeatmapDisplay.from_estimator(explainer, n_cols=3)
+    assert len(display.overlays_) == 6 and display.axes_.shape == (6,)
+    assert display.axes_[0].get_title() == "img0000"
+    assert display.colorbar_ is not None
+    plt.close("all")
+
+
+def test_heatmap_display_accepts_axes_and_images(explainer_and_images):
+    explainer, images = explainer_and_images
+    heatmaps = [np.resize(h, (20, 28)) for h in explainer.heatmaps_[:2]]
+    figure, axes = plt.subplots(1, 2)
+    display = HeatmapDisplay(heatmaps, images[:2], ["a", "b"]).plot(ax=axes)
+    assert display.figure_ is figure
+    assert [ax.get_title() for ax in display.axes_] == ["a", "b"]
+    # The image and the overlay on each axes.
+    assert len(axes[0].get_images()) == 2
+    with pytest.raises(ValueError, match="2 heatmaps need 2 axes"):
+        HeatmapDisplay(heatmaps).plot(ax=axes[:1])
+    plt.close("all")
+
+
+def test_selection_path_display():
+    X, H, _ = make_alignment_problem(40, 20, 4, random_state=0)
+    selector = AISFeatureMapSelector().fit(X, H)
+    figure, ax = plt.subplots()
+    display = SelectionPathDisplay.from_estimator(selector, ax=ax)
+    assert display.ax_ is ax and display.figure_ is figure
+    np.testing.assert_array_equal(display.line_.get_ydata(), selector.scores_path_)
+    m = selector.n_features_
+    assert display.marker_.get_xdata()[0] == m
+    assert display.marker_.get_ydata()[0] == selector.scores_path_[m - 1]
+    plt.close("all")
