@@ -7,6 +7,7 @@ non-GAP head is used, so the feature-matrix path works without it.
 
 from ._feature_maps import FeatureMaps
 from ._scoring import RSAScorer
+from .exceptions import DeviceFallbackWarning
 from .featurizers import (
     EfficientNetLite0Featurizer,
     TorchvisionFeaturizer,
@@ -16,6 +17,7 @@ from .selection import AISFeatureMapSelector
 
 __all__ = [
     "AISFeatureMapSelector",
+    "DeviceFallbackWarning",
     "EfficientNetLite0Featurizer",
     "FeatureMaps",
     "RSAScorer",
