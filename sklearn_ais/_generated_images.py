@@ -141,7 +141,7 @@ def _check_int(name, value, minimum):
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
 
 
-def make_comparison_images(n_images=48, image_size=96, noise=0.1, random_state=0):
+def make_comparison_images(n_images=48, image_size=96, *, noise=0.1, random_state=0):
     """Generate images whose human-like similarity depends on one object only.
 
     Every image shows a *relevant* object (a circle, square, triangle or

@@ -163,7 +163,7 @@ def _scalar(value):
     return np.asarray(value).ravel()[0]
 
 
-def load_mur92(data_home=None, download=False):
+def load_mur92(*, data_home=None, download=False):
     """Load the Mur et al. (2013) similarity judgments of the 92 images.
 
     Sixteen people arranged the 92 object images of Kriegeskorte et al.
