@@ -1,5 +1,7 @@
 """The paper's validation protocol: Full versus Retained maps, out of sample."""
 
+__all__ = ["compare_full_vs_retained", "FullVsRetained"]
+
 from dataclasses import dataclass
 
 import numpy as np
