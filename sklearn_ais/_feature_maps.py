@@ -21,6 +21,24 @@ class FeatureMaps(np.ndarray):
         The feature maps.
     head : torch.nn.Module or None
         The head. ``None`` means global average pooling.
+
+    Attributes
+    ----------
+    head : torch.nn.Module or None
+        The head, shared by every slice of the array.
+
+    See Also
+    --------
+    sklearn_ais.VGGFeaturizer : Returns maps carrying the fc6/fc7 head.
+    sklearn_ais.AISFeatureMapSelector : Masks the maps and re-runs the head.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais import FeatureMaps
+    >>> maps = FeatureMaps(np.ones((4, 8, 2, 2)))
+    >>> maps[:2].shape, maps[:2].head is None, maps.dtype
+    ((2, 8, 2, 2), True, dtype('float32'))
     """
 
     def __new__(cls, maps, head=None):

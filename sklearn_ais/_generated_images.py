@@ -197,6 +197,11 @@ image_size), dtype bool
         DESCR : str
             Description of the dataset and of the similarity formula.
 
+    See Also
+    --------
+    make_alignment_problem : Pooled features with known relevant maps.
+    load_mur92 : Real human similarity judgments of 92 images.
+
     Examples
     --------
     >>> from sklearn_ais.datasets import make_comparison_images

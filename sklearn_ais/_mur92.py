@@ -228,6 +228,10 @@ def load_mur92(*, data_home=None, download=False):
         When a file's SHA-256 digest is not the published one (a downloaded
         file with a wrong digest is removed), or the download fails.
 
+    See Also
+    --------
+    make_comparison_images : Generated images with generated similarities.
+
     Examples
     --------
     >>> from sklearn_ais.datasets import load_mur92

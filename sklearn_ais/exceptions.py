@@ -25,5 +25,7 @@ class DeviceFallbackWarning(UserWarning):
     >>> from sklearn_ais.exceptions import DeviceFallbackWarning
     >>> issubclass(DeviceFallbackWarning, UserWarning)
     True
-    >>> warnings.filterwarnings("ignore", category=DeviceFallbackWarning)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", DeviceFallbackWarning)
+    ...     # featurizer.fit(images) now raises where there is no such device
     """

@@ -235,7 +235,7 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         return FeatureMaps(maps, head=self.head_)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the feature maps, one per channel.
+        """Get the names of the output feature maps, one per channel.
 
         The maps of the output (its second axis) are named
         ``"<class name in lower case><k>"``, e.g. ``vggfeaturizer0`` to
