@@ -67,7 +67,8 @@ class Backbone:
     mean, std : tuple of float
         Input normalisation the network was trained with.
     input_size : tuple of int
-        ``(height, width)`` images are resized to by default.
+        ``(height, width)`` the network was probed with (its usual input);
+        featurizers resize images to their own ``input_size`` parameter.
     layer : str or None
         Name of the module whose output the trunk returns.
     n_maps : int or None

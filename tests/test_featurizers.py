@@ -53,7 +53,7 @@ ARCHITECTURES = {
     "regnet_y_400mf": (440, "trunk_output", "fc"),
 }
 # Deselect these with -m "not slow" for a quick run.
-SLOW = {"vgg19", "resnet152", "densenet161", "inception_v3"}
+SLOW = {"vgg19", "resnet152", "resnext50_32x4d", "densenet161", "inception_v3"}
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ def data():
 def test_vgg_pipeline_fits_transforms_and_cross_validates(data):
     pipe = Pipeline(
         [
-            ("feat", VGGFeaturizer(weights=None, preprocess=tiny)),
+            ("feat", VGGFeaturizer(weights=None, random_state=0, preprocess=tiny)),
             ("ais", AISFeatureMapSelector(n_features_to_select=0.25)),
         ]
     )
