@@ -7,10 +7,15 @@ image-level 5-fold cross-validation repeated 8 times, paired t-test.
     python examples/replicate_mur92.py [DATA_DIR]
 
 DATA_DIR holds ``92_behavRDMs.mat`` and
-``Kriegeskorte_Neuron2008_supplementalData.mat`` (default: the project's
-``../shared/data/mur92``; see ``sklearn_ais.datasets.load_mur92``).
+``Kriegeskorte_Neuron2008_supplementalData.mat``. Without it, the files are
+found as ``sklearn_ais.datasets.load_mur92()`` finds them: in
+``$SKLEARN_AIS_DATA/mur92``, ``$SKLEARN_AIS_DATA`` or
+``~/sklearn_ais_data/mur92``. When ``SKLEARN_AIS_DATA`` is not set, it
+defaults to this project's data folder beside the repository
+(``../shared/data``), as in the tests.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,8 +27,9 @@ from sklearn_ais.datasets import load_mur92
 from sklearn_ais.model_selection import compare_full_vs_retained
 
 start = time.perf_counter()
-default = Path(__file__).resolve().parents[2] / "shared" / "data" / "mur92"
-data = load_mur92(sys.argv[1] if len(sys.argv) > 1 else default)
+project_data = Path(__file__).resolve().parents[2] / "shared" / "data"
+os.environ.setdefault("SKLEARN_AIS_DATA", str(project_data))
+data = load_mur92(data_home=sys.argv[1] if len(sys.argv) > 1 else None)
 print(f"Mur92: {len(data.images)} images, human similarities averaged over 16 subjects")
 
 maps = EfficientNetLite0Featurizer().fit_transform(data.images)

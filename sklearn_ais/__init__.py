@@ -8,6 +8,7 @@ non-GAP head is used, so the feature-matrix path works without it.
 from ._feature_maps import FeatureMaps
 from ._human import TargetWarning
 from ._scoring import RSAScorer
+from .exceptions import DeviceFallbackWarning
 from .explain import AISHeatmapExplainer
 from .featurizers import (
     EfficientNetLite0Featurizer,
@@ -19,6 +20,7 @@ from .selection import AISFeatureMapSelector
 __all__ = [
     "AISFeatureMapSelector",
     "AISHeatmapExplainer",
+    "DeviceFallbackWarning",
     "EfficientNetLite0Featurizer",
     "FeatureMaps",
     "RSAScorer",

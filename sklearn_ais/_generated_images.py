@@ -141,7 +141,7 @@ def _check_int(name, value, minimum):
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
 
 
-def make_comparison_images(n_images=48, image_size=96, noise=0.1, random_state=0):
+def make_comparison_images(n_images=48, image_size=96, *, noise=0.1, random_state=0):
     """Generate images whose human-like similarity depends on one object only.
 
     Every image shows a *relevant* object (a circle, square, triangle or
@@ -196,6 +196,11 @@ image_size), dtype bool
             Item ids ``"img000"``, ``"img001"``, ...
         DESCR : str
             Description of the dataset and of the similarity formula.
+
+    See Also
+    --------
+    make_alignment_problem : Pooled features with known relevant maps.
+    load_mur92 : Real human similarity judgments of 92 images.
 
     Examples
     --------

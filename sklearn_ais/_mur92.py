@@ -163,7 +163,7 @@ def _scalar(value):
     return np.asarray(value).ravel()[0]
 
 
-def load_mur92(data_home=None, download=False):
+def load_mur92(*, data_home=None, download=False):
     """Load the Mur et al. (2013) similarity judgments of the 92 images.
 
     Sixteen people arranged the 92 object images of Kriegeskorte et al.
@@ -227,6 +227,10 @@ def load_mur92(data_home=None, download=False):
     OSError
         When a file's SHA-256 digest is not the published one (a downloaded
         file with a wrong digest is removed), or the download fails.
+
+    See Also
+    --------
+    make_comparison_images : Generated images with generated similarities.
 
     Examples
     --------

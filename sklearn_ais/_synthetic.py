@@ -67,6 +67,10 @@ def make_alignment_problem(
     relevant : ndarray of shape (n_relevant,)
         Column indices of the relevant maps, sorted.
 
+    See Also
+    --------
+    make_comparison_images : Generated images with a known relevant object.
+
     Examples
     --------
     >>> from sklearn_ais.datasets import make_alignment_problem

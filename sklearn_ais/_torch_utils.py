@@ -1,9 +1,11 @@
-"""Small torch helpers: device resolution and eval mode as a context manager."""
+"""Small torch helpers: device resolution, seeded construction, eval mode."""
 
 import contextlib
 import warnings
 
 import torch
+
+from .exceptions import DeviceFallbackWarning
 
 
 def resolve_device(device):
@@ -11,7 +13,8 @@ def resolve_device(device):
 
     ``"auto"`` picks CUDA when it is available, else the CPU. An accelerator
     that was asked for but is not available falls back to the CPU with a
-    warning, so that code written on a GPU machine still runs elsewhere.
+    :class:`~sklearn_ais.exceptions.DeviceFallbackWarning`, so that code
+    written on a GPU machine still runs elsewhere.
     """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -26,7 +29,7 @@ def resolve_device(device):
     if not available:
         warnings.warn(
             f"Device {str(device)!r} is not available; falling back to the CPU.",
-            UserWarning,
+            DeviceFallbackWarning,
             stacklevel=3,
         )
         return torch.device("cpu")
@@ -43,3 +46,19 @@ def eval_mode(module):
     finally:
         for m, training in modes:
             m.training = training
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed torch's CPU generator inside the block, restoring its state after.
+
+    Networks are initialised on the CPU, so ``seed`` fixes their random
+    weights without touching the caller's global random state. ``None``
+    leaves the generator alone.
+    """
+    if seed is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

@@ -6,6 +6,12 @@ Each featurizer is a scikit-learn transformer. ``fit`` builds the network
 ``(n_images, n_maps, h, w)`` that carries the network's head, so that
 :class:`~sklearn_ais.AISFeatureMapSelector` can mask maps and re-run the head.
 
+The network is built once and reused: fits with the same architecture,
+weights, seed of random weights and device share one network from a small
+cache (the two most recent networks), so the folds of a cross-validation do
+not rebuild it. Random weights without a ``random_state`` are drawn anew at
+each fit and never cached.
+
 This module imports torch only when a featurizer is fitted, so the rest of the
 library works without it.
 """
@@ -19,20 +25,44 @@ import joblib
 import numpy as np
 from joblib.func_inspect import get_func_code
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, check_memory
 from tqdm.auto import tqdm
 
 from ._feature_maps import FeatureMaps
 
+__all__ = ["EfficientNetLite0Featurizer", "TorchvisionFeaturizer", "VGGFeaturizer"]
+
 _VGG_ARCHS = {f"vgg{depth}{bn}" for depth in (11, 13, 16, 19) for bn in ("", "_bn")}
 
+_RANDOM_STATE_DOC = """
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random weights when ``weights=None``: the same int gives
+        the same network, hence the same maps. A RandomState instance draws a
+        new seed at each fit; ``None`` uses torch's global generator (new
+        weights at each fit). The caller's global torch random state is never
+        changed. Ignored by pretrained weights (except for layers they lack,
+        such as a missing classifier, which the maps never use).
+"""
+
 _COMMON_DOC = """
+    input_size : int or tuple of (int, int), default=224
+        ``(height, width)`` (an int: square) every image is resized to by the
+        default preprocessing. The maps' spatial size follows it (VGG-16:
+        14 x 14 at 224, 28 x 28 at 448; ResNets: 7 x 7 at 224), so a larger
+        input gives finer maps, e.g. for heatmaps. Ignored when
+        ``preprocess`` is given.
     preprocess : callable or None, default=None
-        ``None``: resize each image to the backbone's input size (224 x 224)
-        and normalise it with the mean and standard deviation the network was
-        trained with (ImageNet's, or 0.5 for EfficientNet-Lite0), as in the
-        paper. Otherwise a callable taking a PIL RGB image and returning a
+        ``None``: resize each image to ``input_size`` and normalise it with
+        the mean and standard deviation the network was trained with
+        (ImageNet's, or 0.5 for EfficientNet-Lite0), as in the paper.
+        Otherwise a callable taking a PIL RGB image and returning a
         ``(3, H, W)`` float tensor (e.g. ``weights.transforms()`` of a
         torchvision model), which replaces all of that. Every image of a batch
         must come out the same size.
@@ -42,7 +72,8 @@ _COMMON_DOC = """
 default="auto"
         Where the network runs, resolved in ``fit`` to ``device_``.
         ``"auto"`` is CUDA when available, else the CPU. A requested device
-        that is not available falls back to the CPU with a ``UserWarning``.
+        that is not available falls back to the CPU with a
+        :class:`~sklearn_ais.exceptions.DeviceFallbackWarning`.
     memory : str, os.PathLike, joblib.Memory-like or None, default=None
         Cache of ``transform``'s output, as in :class:`sklearn.pipeline.Pipeline`
         (a directory path or an object with a joblib-like ``cache`` method).
@@ -58,11 +89,14 @@ default="auto"
 _COMMON_ATTRIBUTES = """
     backbone_ : Backbone
         The network split into ``trunk`` (images to maps) and ``head`` (maps
-        to embedding), on ``device_``; ``backbone_.model`` is the whole network.
+        to embedding), on ``device_``, in eval mode, without gradients;
+        ``backbone_.model`` is the whole network. Featurizers fitted with the
+        same network parameters share it (see the module docstring): treat it
+        as read-only.
     head_ : torch.nn.Module
         The head on the CPU, in eval mode; carried by ``transform``'s output.
-    device_ : torch.device
-        The device the network runs on.
+    device_ : str
+        The device the network runs on, e.g. ``"cpu"`` or ``"cuda"``.
     layer_ : str
         Name of the module whose output are the feature maps.
     n_maps_ : int
@@ -74,6 +108,8 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
     """Common machinery: fitting, batched inference, caching, pickling."""
 
     _parameter_constraints: dict = {
+        # An int or an (int, int) pair; the pair is checked in fit.
+        "input_size": [Interval(Integral, 1, None, closed="left"), tuple],
         "preprocess": [callable, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         # A str or torch.device; checked in fit by resolve_device, so that this
@@ -83,13 +119,52 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    def __init_subclass__(cls, **kwargs):
+        # The output is 4-D feature maps carrying a head: never wrapped in a
+        # DataFrame, even under set_config(transform_output="pandas").
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
+
     def _build_backbone(self):
         """Return the unfitted :class:`~sklearn_ais._backbones.Backbone`."""
         raise NotImplementedError
 
+    def _network_identity(self):
+        """Hashable identity of the architecture and weights, or None.
+
+        None means the network cannot be identified (a user's module): it is
+        built at each fit and never cached.
+        """
+        return None
+
+    def _random_weights(self):
+        """Whether the network gets random weights (``random_state`` applies)."""
+        return False
+
+    def _network_seed(self):
+        """``(seed, cacheable)``: the torch seed of random weights for this fit."""
+        if self.random_state is None or isinstance(self.random_state, Integral):
+            return self.random_state, self.random_state is not None
+        # A RandomState instance: a new seed at each fit, as in scikit-learn.
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return int(seed), False
+
+    def _build_network(self, device, seed):
+        """Build the backbone on ``device``; return it and its head on the CPU."""
+        from ._torch_utils import seeded
+
+        with seeded(seed):
+            backbone = self._build_backbone()
+        for module in backbone.modules():
+            module.requires_grad_(False).eval()
+        backbone = backbone.to(device)
+        head = backbone.head
+        if device.type != "cpu":
+            head = copy.deepcopy(head).cpu().eval()
+        return backbone, head
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Build the network. Nothing is learned from the images.
+        """Build the network (or reuse a cached one). Nothing is learned.
 
         Parameters
         ----------
@@ -105,17 +180,24 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         self : object
             The fitted featurizer.
         """
+        from ._backbones import NETWORKS
         from ._images import check_images
         from ._torch_utils import resolve_device
 
+        _check_input_size(self.input_size)
         check_images(X)
         device = resolve_device(self.device)
-        backbone = self._build_backbone()
-        for module in backbone.modules():
-            module.requires_grad_(False).eval()
-        self.backbone_ = backbone.to(device)
-        self.device_ = device
-        self.head_ = backbone.head if device.type == "cpu" else self._cpu_head()
+        seed, cacheable = None, True
+        if self._random_weights():
+            seed, cacheable = self._network_seed()
+        identity = self._network_identity()
+        key = None
+        if identity is not None and cacheable:
+            key = (type(self).__name__, identity, seed, str(device))
+        backbone, head = NETWORKS.get(key, lambda: self._build_network(device, seed))
+        self.backbone_ = backbone
+        self.head_ = head
+        self.device_ = str(device)
         self.layer_ = backbone.layer
         self.n_maps_ = backbone.n_maps
         self._weights_digest = None  # computed on first use of memory=
@@ -154,6 +236,59 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
             maps = cached(self._cache_key(items), featurizer=self, items=items)
         return FeatureMaps(maps, head=self.head_, ids=item_ids(X))
 
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the output feature maps, one per channel.
+
+        The maps of the output (its second axis) are named
+        ``"<class name in lower case><k>"``, e.g. ``vggfeaturizer0`` to
+        ``vggfeaturizer511``, so that ``Pipeline.get_feature_names_out()``
+        works and a selector after the featurizer names its retained maps.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: images have no feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (n_maps_,)
+            The names of the maps.
+        """
+        check_is_fitted(self)
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{k}" for k in range(self.n_maps_)], dtype=object)
+
+    def set_output(self, *, transform=None):
+        """Refuse pandas and polars output: the feature maps are 4-D.
+
+        ``transform`` returns ``(n_images, n_maps, h, w)`` maps carrying the
+        network's head, which a DataFrame cannot hold. Set the output of the
+        steps after the featurizer instead, e.g.
+        ``pipe.named_steps["ais"].set_output(transform="pandas")``; under
+        ``sklearn.set_config(transform_output="pandas")`` the featurizer keeps
+        its 4-D output and the later steps return DataFrames.
+
+        Parameters
+        ----------
+        transform : {"default"} or None, default=None
+            ``"default"`` and ``None`` keep the output as it is; anything else
+            is an error.
+
+        Returns
+        -------
+        self : estimator instance
+            The featurizer.
+        """
+        if transform not in (None, "default"):
+            raise ValueError(
+                f"{type(self).__name__} cannot output {transform!r} containers: "
+                "its output is 4-D feature maps (n_images, n_maps, height, "
+                "width) carrying the network's head, and a DataFrame is 2-D. "
+                "Call set_output on the steps after the featurizer instead, "
+                'e.g. pipe.named_steps["ais"].set_output(transform="pandas").'
+            )
+        return self
+
     def _compute_maps(self, items):
         """Run the trunk over ``items`` in batches; returns a float32 ndarray."""
         import torch
@@ -164,7 +299,7 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         backbone = self.backbone_
         preprocess = make_preprocess(
             self.preprocess,
-            size=backbone.input_size,
+            size=_check_input_size(self.input_size),
             mean=backbone.mean,
             std=backbone.std,
         )
@@ -197,7 +332,7 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
         if self.preprocess is None:
             preprocessing = (
                 "default",
-                backbone.input_size,
+                _check_input_size(self.input_size),
                 backbone.mean,
                 backbone.std,
             )
@@ -217,34 +352,50 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
             ],
         }
 
-    def _cpu_head(self):
-        return copy.deepcopy(self.backbone_.head).cpu().eval()
-
     def __getstate__(self):
         state = super().__getstate__()
-        if "backbone_" in state and self.device_.type != "cpu":
+        if "backbone_" in state and self.device_ != "cpu":
             # Pickle the network on the CPU so that it loads without a GPU.
             state["backbone_"] = copy.deepcopy(self.backbone_).to("cpu")
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        if "device_" in state and self.device_.type != "cpu":
+        if "device_" in state and self.device_ != "cpu":
             from ._torch_utils import resolve_device
 
             # Back to the fitted device where it exists, else CPU with a warning.
-            self.device_ = resolve_device(self.device_)
+            self.device_ = str(resolve_device(self.device_))
             self.backbone_.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Images, not a feature matrix: paths, stacked (n, H, W) arrays, ...
+        # Images, not a feature matrix: paths, stacked (n, H, W) grayscale or
+        # (n, H, W, C) arrays, lists of PIL images, arrays or tensors.
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.input_tags.string = True
         tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = []
+        # The maps are float32 whatever the pixels' dtype: float32 images are
+        # the only ones whose dtype the output keeps.
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_input_size(input_size):
+    """``(height, width)`` from an ``input_size`` parameter, or an error."""
+    if isinstance(input_size, Integral):
+        return (int(input_size), int(input_size))
+    if (
+        len(input_size) == 2
+        and all(isinstance(side, Integral) for side in input_size)
+        and min(input_size) >= 1
+    ):
+        return tuple(int(side) for side in input_size)
+    raise InvalidParameterError(
+        "The 'input_size' parameter must be a positive int or a tuple of two "
+        f"positive ints (height, width); got {input_size!r}."
+    )
 
 
 def _cached_maps(key, featurizer, items):
@@ -297,6 +448,7 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
     layer : str or None, default=None
         Module name (as in ``model.named_modules()``) whose output are the
         feature maps; ``None`` finds the deepest convolutional layer.
+    {random_state}
     {common}
 
     Attributes
@@ -313,9 +465,11 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
     >>> import numpy as np
     >>> from sklearn_ais.featurizers import TorchvisionFeaturizer
     >>> images = np.random.default_rng(0).random((4, 64, 64, 3))
-    >>> feat = TorchvisionFeaturizer("resnet18", weights=None).fit(images)
-    >>> feat.transform(images).shape
+    >>> feat = TorchvisionFeaturizer(model="resnet18", weights=None, random_state=0)
+    >>> feat.fit_transform(images).shape
     (4, 512, 7, 7)
+    >>> feat.set_params(input_size=448).fit_transform(images).shape
+    (4, 512, 14, 14)
     """
 
     _parameter_constraints: dict = {
@@ -323,13 +477,17 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
         "model": [str, HasMethods(["forward", "named_modules"])],
         "weights": [str, os.PathLike, HasMethods(["get_state_dict"]), None],
         "layer": [str, None],
+        "random_state": ["random_state"],
     }
 
     def __init__(
         self,
+        *,
         model="resnet50",
         weights="DEFAULT",
         layer=None,
+        random_state=None,
+        input_size=224,
         preprocess=None,
         batch_size=32,
         device="auto",
@@ -339,6 +497,8 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
         self.model = model
         self.weights = weights
         self.layer = layer
+        self.random_state = random_state
+        self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
         self.device = device
@@ -351,6 +511,17 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
         # Never modify the user's network (fit loads weights, moves devices).
         model = self.model if isinstance(self.model, str) else copy.deepcopy(self.model)
         return torchvision_backbone(model, self.weights, self.layer)
+
+    def _random_weights(self):
+        return isinstance(self.model, str) and self.weights is None
+
+    def _network_identity(self):
+        from ._backbones import weights_identity
+
+        if not isinstance(self.model, str):
+            return None  # a user's module: its weights are not identified
+        weights = weights_identity(self.model, self.weights)
+        return None if weights is None else (self.model, self.layer, weights)
 
 
 class VGGFeaturizer(_BaseFeaturizer):
@@ -371,6 +542,7 @@ class VGGFeaturizer(_BaseFeaturizer):
         initialisation), or the path of a state dict file, e.g. an Ecoset
         VGG-16 (its classifier's last layer is resized to the file's 565
         classes; fc6 and fc7, which the head uses, load as they are).
+    {random_state}
     {common}
 
     Attributes
@@ -386,7 +558,7 @@ class VGGFeaturizer(_BaseFeaturizer):
     >>> import numpy as np
     >>> from sklearn_ais.featurizers import VGGFeaturizer
     >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
-    >>> maps = VGGFeaturizer(weights=None).fit_transform(images)
+    >>> maps = VGGFeaturizer(weights=None, random_state=0).fit_transform(images)
     >>> maps.shape, type(maps.head).__name__
     ((2, 512, 14, 14), 'VGGHead')
     """
@@ -395,12 +567,16 @@ class VGGFeaturizer(_BaseFeaturizer):
         **_BaseFeaturizer._parameter_constraints,
         "arch": [StrOptions(_VGG_ARCHS)],
         "weights": [str, os.PathLike, HasMethods(["get_state_dict"]), None],
+        "random_state": ["random_state"],
     }
 
     def __init__(
         self,
+        *,
         arch="vgg16",
         weights="DEFAULT",
+        random_state=None,
+        input_size=224,
         preprocess=None,
         batch_size=32,
         device="auto",
@@ -409,6 +585,8 @@ class VGGFeaturizer(_BaseFeaturizer):
     ):
         self.arch = arch
         self.weights = weights
+        self.random_state = random_state
+        self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
         self.device = device
@@ -419,6 +597,15 @@ class VGGFeaturizer(_BaseFeaturizer):
         from ._backbones import torchvision_backbone
 
         return torchvision_backbone(self.arch, self.weights)
+
+    def _random_weights(self):
+        return self.weights is None
+
+    def _network_identity(self):
+        from ._backbones import weights_identity
+
+        weights = weights_identity(self.arch, self.weights)
+        return None if weights is None else (self.arch, weights)
 
 
 class EfficientNetLite0Featurizer(_BaseFeaturizer):
@@ -461,7 +648,9 @@ class EfficientNetLite0Featurizer(_BaseFeaturizer):
 
     def __init__(
         self,
+        *,
         weights_path=None,
+        input_size=224,
         preprocess=None,
         batch_size=32,
         device="auto",
@@ -469,6 +658,7 @@ class EfficientNetLite0Featurizer(_BaseFeaturizer):
         verbose=0,
     ):
         self.weights_path = weights_path
+        self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
         self.device = device
@@ -480,9 +670,20 @@ class EfficientNetLite0Featurizer(_BaseFeaturizer):
 
         return efficientnet_lite0_backbone(self.weights_path)
 
+    def _network_identity(self):
+        from ._backbones import efficientnet_lite0_weights_path, weights_identity
+
+        try:
+            path = efficientnet_lite0_weights_path(self.weights_path)
+        except ImportError:
+            return None  # building the network says what to install
+        return ("efficientnet_lite0", weights_identity(None, path))
+
 
 for _cls in (TorchvisionFeaturizer, VGGFeaturizer, EfficientNetLite0Featurizer):
     _cls.__doc__ = _cls.__doc__.format(
-        common=_COMMON_DOC.strip(), attributes=_COMMON_ATTRIBUTES.strip()
+        random_state=_RANDOM_STATE_DOC.strip(),
+        common=_COMMON_DOC.strip(),
+        attributes=_COMMON_ATTRIBUTES.strip(),
     )
 del _cls

@@ -1,5 +1,7 @@
 """The paper's validation protocol and tests of a similarity matrix, out of sample."""
 
+__all__ = ["compare_full_vs_retained", "FullVsRetained"]
+
 from dataclasses import dataclass
 from numbers import Integral
 

@@ -1,6 +1,7 @@
 """Tests of backbones (trunk/head splits, weight loading) and featurizers."""
 
 import copy
+import os
 import pickle
 import warnings
 from urllib.error import URLError
@@ -25,6 +26,7 @@ from sklearn_ais._backbones import (
 from sklearn_ais._feature_maps import FeatureMaps
 from sklearn_ais._heads import GAPHead, VGGHead
 from sklearn_ais._images import load_images
+from sklearn_ais.exceptions import DeviceFallbackWarning
 from sklearn_ais.featurizers import (
     EfficientNetLite0Featurizer,
     TorchvisionFeaturizer,
@@ -51,7 +53,7 @@ ARCHITECTURES = {
     "regnet_y_400mf": (440, "trunk_output", "fc"),
 }
 # Deselect these with -m "not slow" for a quick run.
-SLOW = {"vgg19", "resnet152", "densenet161", "inception_v3"}
+SLOW = {"vgg19", "resnet152", "resnext50_32x4d", "densenet161", "inception_v3"}
 
 
 @pytest.fixture(scope="module")
@@ -203,10 +205,13 @@ def test_state_dict_file_loads(tmp_path, images):
     source = torchvision.models.resnet18()
     path = tmp_path / "resnet18.pth"
     torch.save(source.state_dict(), path)
-    expected = _maps(TorchvisionFeaturizer(source, None, preprocess=SMALL), images)
+    expected = _maps(
+        TorchvisionFeaturizer(model=source, weights=None, preprocess=SMALL), images
+    )
     for weights in (path, str(path)):
         loaded = _maps(
-            TorchvisionFeaturizer("resnet18", weights, preprocess=SMALL), images
+            TorchvisionFeaturizer(model="resnet18", weights=weights, preprocess=SMALL),
+            images,
         )
         np.testing.assert_array_equal(loaded, expected)
 
@@ -218,8 +223,10 @@ def test_state_dict_without_fc_loads(tmp_path, images):
     state = {f"module.{k}": v for k, v in source.state_dict().items() if "fc." not in k}
     path = tmp_path / "barlowtwins.pth"
     torch.save({"state_dict": state}, path)
-    expected = _maps(TorchvisionFeaturizer(source, None, preprocess=SMALL), images)
-    featurizer = TorchvisionFeaturizer("resnet50", path, preprocess=SMALL)
+    expected = _maps(
+        TorchvisionFeaturizer(model=source, weights=None, preprocess=SMALL), images
+    )
+    featurizer = TorchvisionFeaturizer(model="resnet50", weights=path, preprocess=SMALL)
     np.testing.assert_array_equal(_maps(featurizer, images), expected)
     assert featurizer.n_maps_ == 2048
 
@@ -290,21 +297,23 @@ def test_transform_output(resnet18, images):
 
 
 def test_default_preprocessing_sizes(images):
-    featurizer = TorchvisionFeaturizer("regnet_y_400mf", weights=None).fit(images[:1])
+    featurizer = TorchvisionFeaturizer(model="regnet_y_400mf", weights=None).fit(
+        images[:1]
+    )
     assert featurizer.transform(images[:2]).shape == (2, 440, 7, 7)
 
 
 def test_user_network_is_not_modified(images):
     net = TinyNet().train()
     before = copy.deepcopy(net.state_dict())
-    featurizer = TorchvisionFeaturizer(net, layer="block1", preprocess=SMALL)
+    featurizer = TorchvisionFeaturizer(model=net, layer="block1", preprocess=SMALL)
     maps = featurizer.fit_transform(images)
     assert maps.shape == (3, 4, 32, 32) and featurizer.layer_ == "block1"
     assert net.training and all(p.requires_grad for p in net.parameters())
     for key, value in net.state_dict().items():
         torch.testing.assert_close(value, before[key])
     with pytest.raises(ValueError, match="With a user network, weights must be"):
-        TorchvisionFeaturizer(net, weights="IMAGENET1K_V1").fit(images)
+        TorchvisionFeaturizer(model=net, weights="IMAGENET1K_V1").fit(images)
 
 
 def test_eval_mode_restored_after_transform(resnet18, images):
@@ -328,34 +337,34 @@ def test_device_falls_back_to_cpu(monkeypatch, images, device, attribute):
     for part in attribute.split("."):
         module = getattr(module, part)
     monkeypatch.setattr(module, "is_available", lambda: False)
-    featurizer = TorchvisionFeaturizer(TinyNet(), device=device, preprocess=SMALL)
-    with pytest.warns(UserWarning, match=f"'{device}' is not available"):
+    featurizer = TorchvisionFeaturizer(model=TinyNet(), device=device, preprocess=SMALL)
+    with pytest.warns(DeviceFallbackWarning, match=f"'{device}' is not available"):
         featurizer.fit(images)
-    assert featurizer.device_ == torch.device("cpu")
+    assert featurizer.device_ == "cpu"
     assert featurizer.transform(images).shape[0] == 3
 
 
 def test_device_auto_and_invalid(monkeypatch, images):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    featurizer = TorchvisionFeaturizer(TinyNet(), preprocess=SMALL)
+    featurizer = TorchvisionFeaturizer(model=TinyNet(), preprocess=SMALL)
     assert featurizer.device == "auto" and not hasattr(featurizer, "device_")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         featurizer.fit(images)
-    assert featurizer.device_ == torch.device("cpu")
+    assert featurizer.device_ == "cpu"
     with pytest.raises((RuntimeError, ValueError), match="banana"):
         featurizer.set_params(device="banana").fit(images)
 
 
 def test_parameter_validation(images):
     with pytest.raises(InvalidParameterError, match="batch_size"):
-        TorchvisionFeaturizer(TinyNet(), batch_size=0).fit(images)
+        TorchvisionFeaturizer(model=TinyNet(), batch_size=0).fit(images)
     with pytest.raises(InvalidParameterError, match="arch"):
         VGGFeaturizer(arch="vgg99").fit(images)
     with pytest.raises(InvalidParameterError, match="memory"):
-        TorchvisionFeaturizer(TinyNet(), memory=3).fit(images)
+        TorchvisionFeaturizer(model=TinyNet(), memory=3).fit(images)
     with pytest.raises(ValueError, match="contains no images"):
-        TorchvisionFeaturizer(TinyNet()).fit([])
+        TorchvisionFeaturizer(model=TinyNet()).fit([])
 
 
 def _forward_count(featurizer, X):
@@ -452,7 +461,7 @@ def test_preprocess_token_follows_function_code_and_closure():
 
 def test_pickle_round_trip(resnet18, images):
     loaded = pickle.loads(pickle.dumps(resnet18))
-    assert loaded.device_ == torch.device("cpu")
+    assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(images), resnet18.transform(images))
     assert isinstance(loaded.transform(images).head, GAPHead)
     assert not hasattr(clone(resnet18), "backbone_")
@@ -462,11 +471,11 @@ def test_pickle_from_gpu_loads_on_cpu(monkeypatch, resnet18, images):
     # Simulate a featurizer fitted on a GPU, unpickled where there is none.
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     fitted = copy.copy(resnet18)
-    fitted.device_ = torch.device("cuda")
+    fitted.device_ = "cuda"
     data = pickle.dumps(fitted)
-    with pytest.warns(UserWarning, match="'cuda' is not available"):
+    with pytest.warns(DeviceFallbackWarning, match="'cuda' is not available"):
         loaded = pickle.loads(data)
-    assert loaded.device_ == torch.device("cpu")
+    assert loaded.device_ == "cpu"
     np.testing.assert_array_equal(loaded.transform(images), resnet18.transform(images))
 
 
@@ -505,3 +514,170 @@ def test_efficientnet_lite0_logits_are_finite(lite0):
         logits = lite0.backbone_.model(x)
     assert logits.shape == (1, 1000) and torch.isfinite(logits).all()
     assert logits.std() > 0.1  # real weights, not a constant output
+
+
+# -- random_state, the network cache, input_size, names, tags ----------------------
+
+
+@pytest.fixture
+def networks():
+    """The featurizers' network cache, empty before and after the test."""
+    from sklearn_ais._backbones import NETWORKS
+
+    NETWORKS.clear()
+    yield NETWORKS
+    NETWORKS.clear()
+
+
+@pytest.fixture
+def count_builds(monkeypatch):
+    """Count the torchvision networks built (cached or not)."""
+    from sklearn_ais import _backbones
+
+    builds = []
+    build = _backbones.torchvision_backbone
+
+    def counting(*args, **kwargs):
+        builds.append(args)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(_backbones, "torchvision_backbone", counting)
+    return builds
+
+
+def _seeded(random_state, **params):
+    return TorchvisionFeaturizer(
+        model="resnet18", weights=None, random_state=random_state, preprocess=SMALL
+    ).set_params(**params)
+
+
+def test_same_seed_same_maps(networks, images):
+    global_state = torch.get_rng_state()
+    first = _maps(_seeded(0), images)
+    networks.clear()  # build the network again from the seed
+    np.testing.assert_array_equal(_maps(_seeded(0), images), first)
+    assert not np.array_equal(_maps(_seeded(1), images), first)
+    # The caller's global torch random state is left as it was.
+    assert torch.equal(torch.get_rng_state(), global_state)
+    # A RandomState instance: a new seed from it at each fit, reproducibly.
+    featurizer = _seeded(np.random.RandomState(3))
+    again = _seeded(np.random.RandomState(3))
+    first = _maps(featurizer, images)
+    np.testing.assert_array_equal(_maps(again, images), first)
+    assert not np.array_equal(_maps(featurizer, images), first)
+
+
+def test_network_is_built_once_per_parameters(networks, count_builds, images):
+    first = _seeded(0).fit(images)
+    assert len(count_builds) == 1
+    # Same network parameters: the second fit (another instance, another input
+    # size, a clone) reuses the network instead of rebuilding it.
+    second = clone(first).set_params(input_size=40).fit(images)
+    assert len(count_builds) == 1 and second.backbone_ is first.backbone_
+    np.testing.assert_array_equal(
+        _maps(_seeded(0), images), np.asarray(first.transform(images))
+    )
+    # Another seed or layer is another network.
+    _seeded(1).fit(images)
+    _seeded(0, layer="layer3").fit(images)
+    assert len(count_builds) == 3
+    # Bounded: only the two most recent networks are kept.
+    assert len(networks) == 2
+    _seeded(0).fit(images)
+    assert len(count_builds) == 4
+
+
+def test_random_weights_without_seed_are_never_cached(networks, count_builds, images):
+    featurizer = _seeded(None)
+    first = featurizer.fit(images).backbone_
+    assert featurizer.fit(images).backbone_ is not first
+    assert len(count_builds) == 2 and len(networks) == 0
+    # A RandomState instance draws a new seed at each fit: not cached either.
+    _seeded(np.random.RandomState(0)).fit(images)
+    assert len(networks) == 0
+
+
+def test_weights_file_is_keyed_on_its_content(networks, count_builds, tmp_path, images):
+    torch.manual_seed(0)
+    path = tmp_path / "resnet18.pth"
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    featurizer = TorchvisionFeaturizer(model="resnet18", weights=path)
+    featurizer.fit(images)
+    TorchvisionFeaturizer(model="resnet18", weights=str(path)).fit(images)
+    assert len(count_builds) == 1
+    # Overwritten with other weights: another network.
+    torch.manual_seed(1)
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    featurizer.fit(images)
+    assert len(count_builds) == 2
+
+
+def test_input_size_sets_the_resolution(images):
+    featurizer = _seeded(0, preprocess=None, input_size=64)
+    assert featurizer.fit_transform(images).shape == (3, 512, 2, 2)
+    assert featurizer.set_params(input_size=(96, 128)).transform(images).shape == (
+        3,
+        512,
+        3,
+        4,
+    )
+    for bad in (0, (32,), (32, 0), (32.0, 32), "large"):
+        with pytest.raises(InvalidParameterError, match="input_size"):
+            featurizer.set_params(input_size=bad).fit(images)
+
+
+def test_memory_keys_on_input_size(tmp_path, images):
+    small = _seeded(0, preprocess=None, input_size=32, memory=tmp_path).fit(images)
+    assert _forward_count(small, images)[0] == 1
+    large = clone(small).set_params(input_size=48).fit(images)
+    n_calls, maps = _forward_count(large, images)
+    assert n_calls == 1 and maps.shape[-1] == 2
+
+
+def test_feature_names_out(resnet18):
+    names = resnet18.get_feature_names_out()
+    assert names.dtype == object and len(names) == resnet18.n_maps_ == 512
+    assert names[0] == "torchvisionfeaturizer0" and names[-1].endswith("511")
+
+
+def test_set_output_pandas_says_why_it_cannot(resnet18, images):
+    assert resnet18.set_output(transform="default") is resnet18
+    with pytest.raises(ValueError, match="4-D feature maps"):
+        resnet18.set_output(transform="pandas")
+    # Under a global pandas configuration the maps stay maps.
+    from sklearn import config_context
+
+    with config_context(transform_output="pandas"):
+        assert isinstance(resnet18.transform(images), FeatureMaps)
+
+
+@pytest.mark.parametrize(
+    "cls", [TorchvisionFeaturizer, VGGFeaturizer, EfficientNetLite0Featurizer]
+)
+def test_tags_are_true_for_every_input_kind(cls, tmp_path, images):
+    from sklearn.utils import get_tags
+
+    tags = get_tags(cls())
+    featurizer = TorchvisionFeaturizer(model=TinyNet(), preprocess=SMALL).fit(images)
+    stacked = np.stack(images)
+    # Stacked grayscale images (n, H, W): a 3-D array.
+    assert tags.input_tags.three_d_array
+    assert featurizer.transform(stacked[..., 0]).shape[0] == 3
+    # File paths: strings.
+    assert tags.input_tags.string
+    paths = [str(tmp_path / f"{i}.png") for i in range(3)]
+    for path, image in zip(paths, images):
+        Image.fromarray(image).save(path)
+    assert featurizer.transform(paths).shape[0] == 3
+    # A 2-D array is not a collection of images.
+    assert not tags.input_tags.two_d_array
+    with pytest.raises(ValueError):
+        featurizer.transform(stacked[0, :, :, 0])
+    # Output dtype: float32 for every input; float32 images keep their dtype.
+    assert tags.transformer_tags.preserves_dtype == ["float32"]
+    for dtype in (np.uint8, np.float32, np.float64):
+        pixels = stacked.astype(dtype) / (255 if dtype != np.uint8 else 1)
+        assert featurizer.transform(pixels.astype(dtype)).dtype == np.float32
+    assert not tags.target_tags.required

@@ -1,5 +1,8 @@
 import io
+import os
 import shutil
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,15 +15,25 @@ from scipy.stats import spearmanr
 from sklearn_ais import _mur92
 from sklearn_ais._mur92 import FILES_SHA256, load_mur92
 
-# The repository is cloned beside ``shared/`` (here and in CI).
-MUR92_DIR = Path(__file__).parents[2] / "shared" / "data" / "mur92"
+# The repository is cloned beside ``shared/`` (here and in CI): its data root
+# is the default of SKLEARN_AIS_DATA, as in examples/replicate_mur92.py.
+PROJECT_DATA = Path(__file__).parents[2] / "shared" / "data"
+EXAMPLE = Path(__file__).parents[1] / "examples" / "replicate_mur92.py"
+
+
+def _data_root():
+    return os.environ.get("SKLEARN_AIS_DATA", str(PROJECT_DATA))
 
 
 @pytest.fixture(scope="module")
 def mur92_dir():
-    if not all((MUR92_DIR / name).is_file() for name in FILES_SHA256):
-        pytest.skip(f"Mur92 files not found in {MUR92_DIR}")
-    return MUR92_DIR
+    """The files, found as load_mur92() and the example find them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKLEARN_AIS_DATA", _data_root())
+        try:
+            return _mur92._resolve_dir(None, download=False)
+        except FileNotFoundError as exc:
+            pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -229,3 +242,27 @@ def test_network_error_leaves_nothing(monkeypatch, tmp_path):
     with pytest.raises(urllib.error.URLError):
         load_mur92(data_home=tmp_path, download=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def _run_example(env_data, home):
+    env = {**os.environ, "SKLEARN_AIS_DATA": str(env_data), "HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True
+    )
+
+
+def test_example_looks_where_the_variable_points(tmp_path):
+    # The directories the error message lists are those the example searched.
+    result = _run_example(tmp_path / "elsewhere", tmp_path / "home")
+    assert result.returncode != 0
+    assert "FileNotFoundError" in result.stderr
+    assert str(tmp_path / "elsewhere" / "mur92") in result.stderr
+    assert "SKLEARN_AIS_DATA" in result.stderr
+
+
+@pytest.mark.slow
+def test_example_replicates_with_the_variable(mur92_dir, tmp_path):
+    result = _run_example(mur92_dir, tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert "Mur92: 92 images" in result.stdout
+    assert "Retained" in result.stdout

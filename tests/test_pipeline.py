@@ -1,9 +1,11 @@
 """Images in, human similarities out: featurizer and selector in one Pipeline."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
+from sklearn import config_context  # noqa: E402
 from sklearn.model_selection import KFold, cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from torchvision.transforms.functional import to_tensor  # noqa: E402
@@ -31,7 +33,7 @@ def data():
 def test_vgg_pipeline_fits_transforms_and_cross_validates(data):
     pipe = Pipeline(
         [
-            ("feat", VGGFeaturizer(weights=None, preprocess=tiny)),
+            ("feat", VGGFeaturizer(weights=None, random_state=0, preprocess=tiny)),
             ("ais", AISFeatureMapSelector(n_features_to_select=0.25)),
         ]
     )
@@ -41,6 +43,9 @@ def test_vgg_pipeline_fits_transforms_and_cross_validates(data):
     assert isinstance(selector.head_, VGGHead)
     assert selector.n_features_in_ == 512 and selector.n_features_ == 128
     assert pipe.transform(data.images).shape == (6, 4096)
+    # The head's embedding dimensions are named after the selector.
+    names = pipe.get_feature_names_out()
+    assert len(names) == 4096 and names[0] == "aisfeaturemapselector0"
 
     scores = cross_val_score(
         pipe,
@@ -53,7 +58,7 @@ def test_vgg_pipeline_fits_transforms_and_cross_validates(data):
 
 
 def test_gap_pipeline_matches_selector_on_precomputed_maps(data):
-    featurizer = TorchvisionFeaturizer("resnet18", weights=None, preprocess=tiny)
+    featurizer = TorchvisionFeaturizer(model="resnet18", weights=None, preprocess=tiny)
     pipe = Pipeline([("feat", featurizer), ("ais", AISFeatureMapSelector())])
     pipe.fit(data.images, data.similarity)
     assert isinstance(pipe.named_steps["ais"].head_, GAPHead)
@@ -64,13 +69,48 @@ def test_gap_pipeline_matches_selector_on_precomputed_maps(data):
     np.testing.assert_array_equal(alone.ais_, pipe.named_steps["ais"].ais_)
 
 
+def test_pipeline_feature_names_and_pandas_output(data):
+    pipe = Pipeline(
+        [
+            ("feat", TorchvisionFeaturizer(model="resnet18", weights=None)),
+            ("ais", AISFeatureMapSelector()),
+        ]
+    )
+    pipe.set_params(feat__preprocess=tiny, feat__random_state=0)
+    pipe.fit(data.images, data.similarity)
+    # GAP: one output column per map, named after the featurizer's maps.
+    names = pipe.get_feature_names_out()
+    np.testing.assert_array_equal(
+        names, pipe.named_steps["feat"].get_feature_names_out()
+    )
+    assert names[0] == "torchvisionfeaturizer0" and len(names) == 512
+
+    # The featurizer's 4-D output cannot be a DataFrame, and says so...
+    with pytest.raises(ValueError, match="4-D feature maps .* set_output on the steps"):
+        pipe.set_output(transform="pandas")
+    # ...while the steps after it can, and so can a global configuration.
+    expected = pipe.transform(data.images)
+    pipe.named_steps["ais"].set_output(transform="pandas")
+    frame = pipe.transform(data.images)
+    # The selector names its columns itself (maps carry no names): x0, x1...
+    selector_names = pipe.named_steps["ais"].get_feature_names_out()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(selector_names)
+    np.testing.assert_array_equal(frame.to_numpy(), expected)
+    pipe.set_params(ais=AISFeatureMapSelector())
+    with config_context(transform_output="pandas"):
+        frame = pipe.fit(data.images, data.similarity).transform(data.images)
+    assert isinstance(frame, pd.DataFrame)
+    np.testing.assert_array_equal(frame.to_numpy(), expected)
+
+
 @pytest.mark.parametrize("arch", ["resnet18", "regnet_y_400mf"])
 def test_gap_architectures_equal_the_networks_own_pooling(arch, data):
     """Masked embeddings and AIS equal zeroing maps and running the model's
     own ``avgpool`` again (random weights, small images)."""
     from _brute_force import compare, similarity_pairs, upper
 
-    featurizer = TorchvisionFeaturizer(arch, weights=None, preprocess=tiny).fit(
+    featurizer = TorchvisionFeaturizer(model=arch, weights=None, preprocess=tiny).fit(
         data.images
     )
     maps = featurizer.transform(data.images)

@@ -1,0 +1,125 @@
+"""Lower layers never import higher ones (docs/design.md, "Layers").
+
+Every import of every module of the package is read with ``ast``, including
+imports inside functions (the lazy torch imports), and followed through the
+package's own modules: a module breaks a rule if it imports a forbidden module
+directly or through any chain of package modules. Add a module to ``LAYERS``
+with the layer it belongs to; add a layer to ``FORBIDDEN`` with what it must
+never reach.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import sklearn_ais
+
+PACKAGE = "sklearn_ais"
+ROOT = Path(sklearn_ais.__file__).parent
+
+TORCH = {"torch", "torchvision"}
+ESTIMATORS = {
+    f"{PACKAGE}.{name}"
+    for name in ("selection", "featurizers", "_scoring", "model_selection")
+}
+CLI = {f"{PACKAGE}.cli"}
+# The package's __init__ imports every public estimator.
+PACKAGE_ROOT = {PACKAGE}
+
+# layer: modules (and top-level external packages) it must never import.
+FORBIDDEN = {
+    "numpy core": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT,
+    "warnings": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT,
+    "engine and torch side": ESTIMATORS | CLI | PACKAGE_ROOT,
+    "estimators": CLI | PACKAGE_ROOT,
+}
+# module (without the package prefix): its layer.
+LAYERS = {
+    "_similarity": "numpy core",
+    "_kernels": "numpy core",
+    "_target": "numpy core",
+    "_synthetic": "numpy core",
+    "exceptions": "warnings",
+    "_engine": "engine and torch side",
+    "_engine_torch": "engine and torch side",
+    "_heads": "engine and torch side",
+    "_feature_maps": "engine and torch side",
+    "_backbones": "engine and torch side",
+    "_images": "engine and torch side",
+    "_torch_utils": "engine and torch side",
+    "selection": "estimators",
+    "featurizers": "estimators",
+    "_scoring": "estimators",
+    "model_selection": "estimators",
+}
+
+
+def _module_name(path):
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in ROOT.rglob("*.py")}
+
+
+def _is_package(name):
+    return MODULES.get(name, Path()).name == "__init__.py"
+
+
+def imports_of(name):
+    """Modules ``name`` imports: package modules in full, others top-level."""
+    tree = ast.parse(MODULES[name].read_text(), filename=str(MODULES[name]))
+    package = name if _is_package(name) else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0]
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module
+            found.add(source)
+            # ``from . import x`` or ``from .a import b``: x or a.b may be modules.
+            found.update(
+                f"{source}.{alias.name}"
+                for alias in node.names
+                if f"{source}.{alias.name}" in MODULES
+            )
+    return {
+        module if module.startswith(PACKAGE) else module.split(".")[0]
+        for module in found
+    }
+
+
+def reachable(name):
+    """Every module imported by ``name``, directly or through package modules."""
+    seen, stack = set(), [name]
+    while stack:
+        for module in imports_of(stack.pop()):
+            if module not in seen:
+                seen.add(module)
+                if module in MODULES and module != PACKAGE:
+                    stack.append(module)
+    return seen
+
+
+def test_the_table_names_existing_modules_and_layers():
+    assert set(LAYERS.values()) <= set(FORBIDDEN)
+    for module in LAYERS:
+        assert f"{PACKAGE}.{module}" in MODULES, f"{module} is not a module"
+
+
+def test_imports_are_read_inside_functions_too():
+    # The featurizers import torch only when fitted: found all the same.
+    assert TORCH & reachable(f"{PACKAGE}.featurizers")
+    assert f"{PACKAGE}._backbones" in imports_of(f"{PACKAGE}.featurizers")
+
+
+@pytest.mark.parametrize("module", sorted(LAYERS))
+def test_module_never_imports_a_higher_layer(module):
+    layer = LAYERS[module]
+    broken = reachable(f"{PACKAGE}.{module}") & FORBIDDEN[layer]
+    assert not broken, f"{module} ({layer}) imports {sorted(broken)}"
