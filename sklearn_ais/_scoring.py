@@ -64,6 +64,12 @@ default=None
         value (or an ``"auto"`` reading) that differs from the estimator's is
         an error.
 
+    See Also
+    --------
+    AISFeatureMapSelector : The estimator it usually scores.
+    sklearn_ais.model_selection.compare_full_vs_retained : Scores Full and
+        Retained maps on the same test folds.
+
     Examples
     --------
     >>> from sklearn.model_selection import KFold, cross_val_score
@@ -111,6 +117,7 @@ default=None
         Returns
         -------
         similarity, target : str
+            The first-order similarity and the reading of ``y``.
         """
         model_similarity, model_target = model_reading(estimator)
         similarity = self.similarity
@@ -165,6 +172,7 @@ default=None
         Returns
         -------
         float
+            The second-order isomorphism (greater is better).
         """
         similarity, target = self.settings_for(None)
         return self._score(embeddings, y, similarity, target, item_ids(embeddings))
@@ -186,6 +194,7 @@ default=None
         Returns
         -------
         float
+            The second-order isomorphism (greater is better).
         """
         similarity, target = self.settings_for(estimator)
         _, model_target = model_reading(estimator)
@@ -206,6 +215,7 @@ default=None
         Returns
         -------
         float
+            The second-order isomorphism (greater is better).
         """
         ids = item_ids(X)
         return self.score_model(estimator, estimator.transform(X), y, ids=ids)

@@ -26,7 +26,11 @@ UPSAMPLING = {
 
 
 def heatmap_weights(ais, negative="positive"):
-    """Weights of the feature maps in a heatmap, from their AIS.
+    """Turn AIS into the weights of the feature maps in a heatmap.
+
+    A heatmap is the weighted average of an image's feature maps; the
+    weights come from the maps' AIS, and ``negative`` says what becomes of
+    maps whose masking raised the alignment.
 
     Parameters
     ----------
@@ -45,6 +49,17 @@ def heatmap_weights(ais, negative="positive"):
     normalised : ndarray, same shape as ``ais``
         ``raw`` divided by its normaliser; all zeros where that is 0 (every
         AIS <= 0 under ``"positive"``).
+
+    See Also
+    --------
+    AISHeatmapExplainer : Applies these weights to each image's maps.
+
+    Examples
+    --------
+    >>> from sklearn_ais.explain import heatmap_weights
+    >>> raw, weights = heatmap_weights([0.3, -0.1, 0.1])
+    >>> weights.round(2).tolist()
+    [0.75, 0.0, 0.25]
     """
     ais = np.nan_to_num(np.asarray(ais, dtype=np.float64), nan=0.0)
     if negative == "positive":
@@ -93,6 +108,18 @@ def upsample_heatmap(heatmap, size, mode="bilinear"):
     Returns
     -------
     ndarray of shape (height, width), float32
+        The resized heatmap.
+
+    See Also
+    --------
+    AISHeatmapExplainer : Its ``heatmaps_`` are resized this way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.explain import upsample_heatmap
+    >>> upsample_heatmap(np.eye(7), (224, 300)).shape
+    (224, 300)
     """
     height, width = (int(v) for v in size)
     image = Image.fromarray(np.asarray(heatmap, dtype=np.float32), mode="F")
@@ -387,6 +414,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_images, h, w), float32
+            The heatmaps at map resolution.
         """
         check_is_fitted(self)
         maps, _, _ = self._maps(X, reset=False)
@@ -405,6 +433,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         Returns
         -------
         list of ndarray of shape (height, width), float32
+            One heatmap per image, at its own size.
         """
         check_is_fitted(self)
         sizes = None

@@ -65,7 +65,11 @@ class _FullAndRetainedScorer:
 class FullVsRetained:
     """Out-of-sample 2OI of the full model and of its retained maps, per fold.
 
-    Attributes
+    The result of :func:`compare_full_vs_retained`: the paired test, the
+    paired standard errors and a text summary are computed from these
+    per-fold scores.
+
+    Parameters
     ----------
     full, retained : ndarray of shape (n_folds,)
         Test-set 2OI of all maps and of the retained maps.
@@ -73,6 +77,20 @@ class FullVsRetained:
         Number of retained maps in each fold.
     n_maps : int
         Number of maps.
+
+    See Also
+    --------
+    compare_full_vs_retained : Computes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.model_selection import FullVsRetained
+    >>> result = FullVsRetained(
+    ...     full=np.array([0.1, 0.2, 0.15]), retained=np.array([0.2, 0.3, 0.2]),
+    ...     n_retained=np.array([5, 6, 5]), n_maps=40)
+    >>> result.difference.round(2).tolist()
+    [0.1, 0.1, 0.05]
     """
 
     full: np.ndarray
@@ -111,7 +129,13 @@ class FullVsRetained:
         return float(np.sqrt(mean_square / n))
 
     def to_frame(self):
-        """The per-fold scores as a DataFrame."""
+        """Get the per-fold scores as a DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``full``, ``retained`` and ``n_retained``, a row per fold.
+        """
         return pd.DataFrame(
             {
                 "full": self.full,
@@ -121,7 +145,13 @@ class FullVsRetained:
         )
 
     def summary(self):
-        """A short text table: means, adjusted standard errors and the t-test."""
+        """Summarise in a short text table: means, paired errors, the t-test.
+
+        Returns
+        -------
+        str
+            The table, ready to print.
+        """
         test = self.ttest
         n = len(self.full)
         lines = [
@@ -184,6 +214,10 @@ def compare_full_vs_retained(
     -------
     FullVsRetained
         Per-fold scores, with ``summary()``, ``ttest`` and ``standard_error``.
+
+    See Also
+    --------
+    mantel_test : Whether the cross-validated 2OI beats permuted items.
 
     Examples
     --------

@@ -25,6 +25,9 @@ def _pixels(image):
 class HeatmapDisplay:
     """A grid of heatmaps, overlaid on their images (warm = important).
 
+    Each heatmap is drawn over its image with one colour scale for the grid
+    and a colour bar; titles name the images (their ids by default).
+
     Parameters
     ----------
     heatmaps : list of ndarray of shape (height, width)
@@ -45,6 +48,10 @@ class HeatmapDisplay:
         The heatmap artists.
     colorbar_ : matplotlib.colorbar.Colorbar
         The colour bar (one scale: heatmaps are normalised per image).
+
+    See Also
+    --------
+    AISHeatmapExplainer : Computes the heatmaps.
 
     Examples
     --------
@@ -112,6 +119,7 @@ class HeatmapDisplay:
         Returns
         -------
         self : HeatmapDisplay
+            With ``figure_``, ``axes_``, ``overlays_`` and ``colorbar_`` set.
         """
         import matplotlib.pyplot as plt
 
@@ -162,6 +170,10 @@ class HeatmapDisplay:
 class SelectionPathDisplay:
     """The selection path: 2OI of the top-``m`` maps by AIS, with S* marked.
 
+    The path adds maps in decreasing AIS; the retained set (the best prefix,
+    the paper's S*, or a fixed size) is marked, and the 2OI of all maps drawn
+    as a reference line.
+
     Parameters
     ----------
     scores_path : ndarray of shape (n_maps,)
@@ -179,6 +191,10 @@ class SelectionPathDisplay:
         The path.
     marker_ : matplotlib.lines.Line2D
         The retained set's point.
+
+    See Also
+    --------
+    AISFeatureMapSelector : Computes the path (``scores_path_``).
 
     Examples
     --------
@@ -229,6 +245,7 @@ class SelectionPathDisplay:
         Returns
         -------
         self : SelectionPathDisplay
+            With ``figure_``, ``ax_``, ``line_`` and ``marker_`` set.
         """
         import matplotlib.pyplot as plt
 

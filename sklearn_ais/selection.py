@@ -334,7 +334,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         return head
 
     def transform(self, X):
-        """Embeddings built from the retained maps only.
+        """Build the embeddings from the retained maps only.
 
         Parameters
         ----------
@@ -368,6 +368,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         Returns
         -------
         float
+            The second-order isomorphism (greater is better).
         """
         return RSAScorer(comparison=self.comparison)(self, X, y)
 
@@ -382,12 +383,13 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray
+            Boolean mask of shape ``(n_maps,)``, or the retained maps' indices.
         """
         check_is_fitted(self)
         return np.flatnonzero(self.support_) if indices else self.support_.copy()
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output features.
+        """Get the names of the output features.
 
         For 2-D input the output keeps one column per map, so these are the
         input names; for feature maps, the output is the head's embedding and
@@ -401,6 +403,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of str
+            One name per output column.
         """
         check_is_fitted(self)
         names_in = _check_feature_names_in(self, input_features)

@@ -18,8 +18,10 @@ MODULES = [
     "sklearn_ais",
     "sklearn_ais.datasets",
     "sklearn_ais.exceptions",
+    "sklearn_ais.explain",
     "sklearn_ais.featurizers",
     "sklearn_ais.model_selection",
+    "sklearn_ais.plotting",
     "sklearn_ais.cli",
 ]
 
@@ -33,38 +35,8 @@ IGNORED = {
 }
 # Only classes and functions need an extended summary, See Also and Examples.
 TOP_LEVEL_ONLY = {"ES01", "SA01", "EX01"}
-# name: {code: reason}.
-_REVISED_ELSEWHERE = (
-    "selection.py, _scoring.py and model_selection.py are being revised in "
-    "another part of issue 8; fix the docstring there and drop this entry "
-    "(test_exclusions_are_still_needed says when)"
-)
-EXCLUDED = {
-    "sklearn_ais.selection.AISFeatureMapSelector.get_feature_names_out": {
-        "SS05": _REVISED_ELSEWHERE,
-        "RT03": _REVISED_ELSEWHERE,
-    },
-    "sklearn_ais.selection.AISFeatureMapSelector.get_support": {
-        "RT03": _REVISED_ELSEWHERE
-    },
-    "sklearn_ais.selection.AISFeatureMapSelector.score": {"RT03": _REVISED_ELSEWHERE},
-    "sklearn_ais.selection.AISFeatureMapSelector.transform": {
-        "SS05": _REVISED_ELSEWHERE
-    },
-    "sklearn_ais._scoring.RSAScorer": {"SA01": _REVISED_ELSEWHERE},
-    "sklearn_ais._scoring.RSAScorer.score_embeddings": {
-        "PR01": _REVISED_ELSEWHERE,
-        "RT01": _REVISED_ELSEWHERE,
-    },
-    "sklearn_ais.model_selection.compare_full_vs_retained": {
-        "SA01": _REVISED_ELSEWHERE
-    },
-    "sklearn_ais.model_selection.FullVsRetained": {
-        code: _REVISED_ELSEWHERE for code in ("ES01", "PR01", "SA01", "EX01")
-    },
-    "sklearn_ais.model_selection.FullVsRetained.summary": {"RT01": _REVISED_ELSEWHERE},
-    "sklearn_ais.model_selection.FullVsRetained.to_frame": {"RT01": _REVISED_ELSEWHERE},
-}
+# name: {code: reason}. Empty: every public name passes every enforced code.
+EXCLUDED = {}
 
 
 def _public_names():

@@ -21,7 +21,7 @@ ROOT = Path(sklearn_ais.__file__).parent
 TORCH = {"torch", "torchvision"}
 ESTIMATORS = {
     f"{PACKAGE}.{name}"
-    for name in ("selection", "featurizers", "_scoring", "model_selection")
+    for name in ("selection", "featurizers", "_scoring", "model_selection", "explain")
 }
 CLI = {f"{PACKAGE}.cli"}
 # The package's __init__ imports every public estimator.
@@ -31,20 +31,25 @@ PACKAGE_ROOT = {PACKAGE}
 FORBIDDEN = {
     "numpy core": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT,
     "warnings": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT,
+    "engine without torch": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT,
     "engine and torch side": ESTIMATORS | CLI | PACKAGE_ROOT,
+    "figures": ESTIMATORS | CLI | PACKAGE_ROOT,
     "estimators": CLI | PACKAGE_ROOT,
 }
 # module (without the package prefix): its layer.
 LAYERS = {
     "_similarity": "numpy core",
     "_kernels": "numpy core",
-    "_target": "numpy core",
+    "_human": "numpy core",
+    "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
     "exceptions": "warnings",
+    "_engine.base": "engine without torch",
+    "_engine.gap": "engine without torch",
+    "_engine.runner": "engine without torch",
     "_engine": "engine and torch side",
-    "_engine_torch": "engine and torch side",
+    "_engine.torch": "engine and torch side",
     "_heads": "engine and torch side",
-    "_feature_maps": "engine and torch side",
     "_backbones": "engine and torch side",
     "_images": "engine and torch side",
     "_torch_utils": "engine and torch side",
@@ -52,6 +57,8 @@ LAYERS = {
     "featurizers": "estimators",
     "_scoring": "estimators",
     "model_selection": "estimators",
+    "explain": "estimators",
+    "plotting": "figures",
 }
 
 
@@ -123,3 +130,11 @@ def test_module_never_imports_a_higher_layer(module):
     layer = LAYERS[module]
     broken = reachable(f"{PACKAGE}.{module}") & FORBIDDEN[layer]
     assert not broken, f"{module} ({layer}) imports {sorted(broken)}"
+
+
+def test_no_import_cycles():
+    """No package module reaches itself through its imports (lazy ones included)."""
+    for name in MODULES:
+        if name == PACKAGE:
+            continue
+        assert name not in reachable(name), f"{name} imports itself through a cycle"
