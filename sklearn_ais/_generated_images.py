@@ -1,8 +1,9 @@
 """Synthetic images with a known answer to "what drives human similarity?".
 
 Each image holds a *relevant* object, whose shape, colour and size alone
-determine the generated similarity matrix, and a *distractor* bar whose
-colour, orientation and position are drawn independently. Pixel masks of both
+determine the generated similarity matrix, and a *distractor* (by default an
+object of the same kind and size range, else a thin bar) whose attributes and
+position are drawn independently. Pixel masks of both
 objects are returned, so an explanation method can be scored on whether it
 points at the relevant object.
 """
@@ -47,8 +48,11 @@ Each RGB image shows two objects on a light grey, lightly textured background:
 
 - a *relevant* object: a {shapes} in one of six fully saturated hues
   ({colours}) with a random size;
-- a *distractor*: a thin bar of random length, orientation and hue (drawn from
-  the same six hues), independent of the relevant object.
+- a *distractor*, independent of the relevant object: with
+  ``distractor="object"`` (the default) another shape from the same four, in
+  one of the same six hues, with a size from the same range, so that only
+  the similarity, not salience, tells the two apart; with
+  ``distractor="bar"`` a thin bar of random length, orientation and hue.
 
 The objects never overlap and their positions are random. The generated
 similarity of images i and j depends only on the relevant objects::
@@ -118,13 +122,17 @@ def _hue_to_rgb(hue):
     return np.round(np.array(rgb) * 255).astype(np.uint8)
 
 
-def _place(rng, image_size, radius, half_length):
-    """Centres of the two objects, far enough apart not to overlap."""
+def _place(rng, image_size, radius, other_radius):
+    """Centres of the two objects, far enough apart not to overlap.
+
+    ``other_radius`` bounds the distractor: a bar's half length, or an
+    object's circumradius.
+    """
     for _ in range(_MAX_PLACEMENT_TRIES):
         centre = rng.uniform(radius + 1, image_size - radius - 1, size=2)
-        bar = rng.uniform(half_length + 1, image_size - half_length - 1, size=2)
-        if np.hypot(*(centre - bar)) > radius + half_length + _GAP * image_size:
-            return centre, bar
+        other = rng.uniform(other_radius + 1, image_size - other_radius - 1, size=2)
+        if np.hypot(*(centre - other)) > radius + other_radius + _GAP * image_size:
+            return centre, other
     raise RuntimeError("Could not place the two objects without overlap.")
 
 
@@ -141,13 +149,19 @@ def _check_int(name, value, minimum):
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
 
 
-def make_comparison_images(n_images=48, image_size=96, *, noise=0.1, random_state=0):
+def make_comparison_images(
+    n_images=48, image_size=96, *, noise=0.1, distractor="object", random_state=0
+):
     """Generate images whose human-like similarity depends on one object only.
 
     Every image shows a *relevant* object (a circle, square, triangle or
-    star in one of six hues, with a random size) and a *distractor* (a thin
-    bar with random hue, length and orientation) at random, non-overlapping
-    positions on a lightly textured grey background. The similarity matrix
+    star in one of six hues, with a random size) and a *distractor* at
+    random, non-overlapping positions on a lightly textured grey background.
+    The distractor is another such object (random shape, hue and size, the
+    default: as large and salient as the relevant one, so that heatmaps are
+    scored on what matters for the comparison, not on what stands out) or a
+    thin bar with random hue, length and orientation (about a fifth of the
+    relevant object's area). The similarity matrix
     is a function of the relevant objects' shape, colour and size only, plus
     symmetric Gaussian noise, so a model whose feature maps respond to the
     relevant object should explain it and the distractor should not matter.
@@ -162,6 +176,8 @@ def make_comparison_images(n_images=48, image_size=96, *, noise=0.1, random_stat
     noise : float, default=0.1
         Standard deviation of the symmetric Gaussian noise added to the
         off-diagonal similarities. 0 gives the noiseless similarity.
+    distractor : {"object", "bar"}, default="object"
+        The distractor's kind.
     random_state : int, RandomState instance or None, default=0
         Controls attributes, positions, background texture and noise. Pass an
         int for reproducible output.
@@ -189,9 +205,11 @@ image_size), dtype bool
             Per image (index ``ids``): ``shape``, ``colour``, ``hue``
             (degrees), ``size`` (relative, in [0, 1]), ``radius`` (pixels),
             ``x``, ``y`` (centre, pixels) of the relevant object, and
-            ``distractor_colour``, ``distractor_hue``,
-            ``distractor_orientation`` (degrees), ``distractor_length``
-            (pixels), ``distractor_x``, ``distractor_y`` of the distractor.
+            ``distractor_colour``, ``distractor_hue``, ``distractor_x``,
+            ``distractor_y`` of the distractor, with ``distractor_shape``
+            and ``distractor_radius`` (pixels) for an object, or
+            ``distractor_orientation`` (degrees) and ``distractor_length``
+            (pixels) for a bar.
         ids : list of str
             Item ids ``"img000"``, ``"img001"``, ...
         DESCR : str
@@ -217,6 +235,8 @@ image_size), dtype bool
         raise TypeError(f"noise must be a real number, got {type(noise).__name__}.")
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0, got {noise}.")
+    if distractor not in ("object", "bar"):
+        raise ValueError(f"distractor must be 'object' or 'bar', got {distractor!r}.")
     rng = check_random_state(random_state)
 
     # Balanced shape/colour combinations in random order.
@@ -232,6 +252,14 @@ image_size), dtype bool
     radii = image_size * (
         _RADIUS_RANGE[0] + sizes * (_RADIUS_RANGE[1] - _RADIUS_RANGE[0])
     )
+    # Drawn after everything the bar option draws, so that option's images
+    # are those of earlier versions for the same seed.
+    if distractor == "object":
+        distractor_shapes = rng.randint(len(SHAPES), size=n_images)
+        distractor_radii = image_size * rng.uniform(*_RADIUS_RANGE, size=n_images)
+        extents = distractor_radii
+    else:
+        extents = half_lengths
 
     images = np.empty((n_images, image_size, image_size, 3), dtype=np.uint8)
     relevant_masks = np.empty((n_images, image_size, image_size), dtype=bool)
@@ -239,23 +267,31 @@ image_size), dtype bool
     centres = np.empty((n_images, 2))
     bar_centres = np.empty((n_images, 2))
     for i in range(n_images):
-        centres[i], bar_centres[i] = _place(rng, image_size, radii[i], half_lengths[i])
+        centres[i], bar_centres[i] = _place(rng, image_size, radii[i], extents[i])
         relevant = _relevant_mask(
             image_size, SHAPES[shape_idx[i]], centres[i], radii[i]
         )
-        bar = _bar_mask(
-            image_size, bar_centres[i], half_lengths[i], half_width, orientations[i]
-        )
+        if distractor == "object":
+            other = _relevant_mask(
+                image_size,
+                SHAPES[distractor_shapes[i]],
+                bar_centres[i],
+                distractor_radii[i],
+            )
+        else:
+            other = _bar_mask(
+                image_size, bar_centres[i], half_lengths[i], half_width, orientations[i]
+            )
         # Placement keeps the objects apart; this guards against rasterisation
         # touching so that the masks stay exactly disjoint.
-        bar &= ~relevant
+        other &= ~relevant
         # Light texture: a random grey level plus faint pixel noise.
         grey = rng.uniform(195.0, 225.0)
         background = grey + rng.normal(0.0, 5.0, size=(image_size, image_size, 1))
         image = np.clip(np.round(background), 0, 255).astype(np.uint8).repeat(3, -1)
         image[relevant] = _hue_to_rgb(COLOURS[colour_names[colour_idx[i]]])
-        image[bar] = _hue_to_rgb(COLOURS[colour_names[distractor_colour_idx[i]]])
-        images[i], relevant_masks[i], distractor_masks[i] = image, relevant, bar
+        image[other] = _hue_to_rgb(COLOURS[colour_names[distractor_colour_idx[i]]])
+        images[i], relevant_masks[i], distractor_masks[i] = image, relevant, other
 
     hues = np.array([COLOURS[colour_names[c]] for c in colour_idx])
     clean = (
@@ -282,13 +318,17 @@ image_size), dtype bool
             "y": centres[:, 1],
             "distractor_colour": [colour_names[c] for c in distractor_colour_idx],
             "distractor_hue": [COLOURS[colour_names[c]] for c in distractor_colour_idx],
-            "distractor_orientation": orientations,
-            "distractor_length": 2 * half_lengths,
             "distractor_x": bar_centres[:, 0],
             "distractor_y": bar_centres[:, 1],
         },
         index=ids,
     )
+    if distractor == "object":
+        attributes["distractor_shape"] = [SHAPES[s] for s in distractor_shapes]
+        attributes["distractor_radius"] = distractor_radii
+    else:
+        attributes["distractor_orientation"] = orientations
+        attributes["distractor_length"] = 2 * half_lengths
     descr = _DESCR.format(
         shapes=", ".join(SHAPES[:-1]) + " or " + SHAPES[-1],
         colours=", ".join(colour_names),

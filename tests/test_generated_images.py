@@ -15,6 +15,15 @@ from sklearn_ais._generated_images import (
 
 @pytest.fixture(scope="module")
 def data():
+    # The thin bar: the tests of its geometry below; the default object
+    # distractor has tests of its own.
+    return make_comparison_images(
+        n_images=48, image_size=96, distractor="bar", random_state=0
+    )
+
+
+@pytest.fixture(scope="module")
+def objects():
     return make_comparison_images(n_images=48, image_size=96, random_state=0)
 
 
@@ -46,7 +55,9 @@ def test_shapes_dtypes_and_ids(data):
 
 
 def test_deterministic_given_random_state(data):
-    again = make_comparison_images(n_images=48, image_size=96, random_state=0)
+    again = make_comparison_images(
+        n_images=48, image_size=96, distractor="bar", random_state=0
+    )
     np.testing.assert_array_equal(again.images, data.images)
     np.testing.assert_array_equal(again.relevant_masks, data.relevant_masks)
     np.testing.assert_array_equal(again.distractor_masks, data.distractor_masks)
@@ -145,7 +156,9 @@ def test_same_shape_and_colour_beats_different_both(clean):
 
 @pytest.mark.parametrize("random_state", [0, 1, 2])
 def test_distractor_does_not_drive_similarity(random_state):
-    data = make_comparison_images(n_images=48, noise=0, random_state=random_state)
+    data = make_comparison_images(
+        n_images=48, noise=0, distractor="bar", random_state=random_state
+    )
     attrs = data.attributes
     sim = _upper(data.similarity)
     hue = attrs["distractor_hue"].to_numpy()
@@ -202,8 +215,46 @@ def test_properties_hold_for_any_size_and_seed(n_images, image_size, random_stat
         ({"noise": float("inf")}, ValueError, "noise must be a finite number"),
         ({"noise": "0.1"}, TypeError, "noise must be a real number"),
         ({"random_state": "seed"}, ValueError, "cannot be used to seed"),
+        ({"distractor": "blob"}, ValueError, "distractor must be 'object' or"),
     ],
 )
 def test_argument_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_comparison_images(**kwargs)
+
+
+# --- the default distractor: an object of the same kind and size ---------------
+
+
+def test_object_distractor_is_as_large_and_salient(objects):
+    relevant = objects.relevant_masks.sum(axis=(1, 2))
+    other = objects.distractor_masks.sum(axis=(1, 2))
+    assert not (objects.relevant_masks & objects.distractor_masks).any()
+    # Same size range: neither is systematically larger (the bar is ~5x
+    # smaller than the relevant object).
+    assert 0.7 < other.mean() / relevant.mean() < 1.4
+    attrs = objects.attributes
+    assert set(attrs["distractor_shape"]) == set(SHAPES)
+    for i, row in enumerate(attrs.itertuples()):
+        distractor_rgb = _hue_to_rgb(COLOURS[row.distractor_colour])
+        assert (objects.images[i][objects.distractor_masks[i]] == distractor_rgb).all()
+        ys, xs = np.nonzero(objects.distractor_masks[i])
+        radius = np.hypot(xs - row.distractor_x, ys - row.distractor_y).max()
+        assert radius <= row.distractor_radius + 2.5
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_object_distractor_does_not_drive_similarity(random_state):
+    data = make_comparison_images(n_images=48, noise=0, random_state=random_state)
+    attrs = data.attributes
+    sim = _upper(data.similarity)
+    shape = attrs["distractor_shape"].to_numpy()
+    same_shape = _upper(shape[:, None] == shape[None, :]).astype(float)
+    hue = attrs["distractor_hue"].to_numpy()
+    hue_distance = np.abs(hue[:, None] - hue[None, :]) % 360
+    hue_distance = np.minimum(hue_distance, 360 - hue_distance)
+    for distractor_term in (same_shape, _upper(hue_distance)):
+        assert abs(spearmanr(sim, distractor_term).statistic) < 0.15
+    relevant = attrs["shape"].to_numpy()
+    relevant_same = _upper(relevant[:, None] == relevant[None, :]).astype(float)
+    assert spearmanr(sim, relevant_same).statistic > 0.3
