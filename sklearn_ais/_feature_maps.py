@@ -65,7 +65,7 @@ class FeatureMaps(np.ndarray):
     ((2, 8, 2, 2), True, dtype('float32'))
     """
 
-    def __new__(cls, maps, head=None, ids=None):
+    def __new__(cls, maps, *, head=None, ids=None):
         obj = np.asarray(maps, dtype=np.float32).view(cls)
         obj.head = head
         if ids is not None:

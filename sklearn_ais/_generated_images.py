@@ -9,12 +9,13 @@ points at the relevant object.
 """
 
 import colorsys
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 SHAPES = ("circle", "square", "triangle", "star")
 # Six hues 60 degrees apart: hue distance between two colours is graded
@@ -142,13 +143,16 @@ def _hue_similarity(hues):
     return 1.0 - distance / 180.0
 
 
-def _check_int(name, value, minimum):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-
-
+@validate_params(
+    {
+        "n_images": [Interval(Integral, 4, None, closed="left")],
+        "image_size": [Interval(Integral, 32, None, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "distractor": [StrOptions({"object", "bar"})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_comparison_images(
     n_images=48, image_size=96, *, noise=0.1, distractor="object", random_state=0
 ):
@@ -229,14 +233,6 @@ image_size), dtype bool
     >>> data.similarity.shape
     (8, 8)
     """
-    _check_int("n_images", n_images, 4)
-    _check_int("image_size", image_size, 32)
-    if not isinstance(noise, numbers.Real) or isinstance(noise, bool):
-        raise TypeError(f"noise must be a real number, got {type(noise).__name__}.")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise}.")
-    if distractor not in ("object", "bar"):
-        raise ValueError(f"distractor must be 'object' or 'bar', got {distractor!r}.")
     rng = check_random_state(random_state)
 
     # Balanced shape/colour combinations in random order.

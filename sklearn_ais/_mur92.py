@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.io import loadmat
 from scipy.spatial.distance import squareform
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
 N_IMAGES = 92
 N_SUBJECTS = 16
@@ -163,6 +164,10 @@ def _scalar(value):
     return np.asarray(value).ravel()[0]
 
 
+@validate_params(
+    {"data_home": [str, os.PathLike, None], "download": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def load_mur92(*, data_home=None, download=False):
     """Load the Mur et al. (2013) similarity judgments of the 92 images.
 

@@ -7,6 +7,7 @@ masks (for example ``AISHeatmapExplainer.heatmaps_`` and the masks of
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 __all__ = [
     "localisation_table",
@@ -29,6 +30,10 @@ def _pairs(heatmaps, masks):
         yield heatmap, mask
 
 
+@validate_params(
+    {"heatmaps": ["array-like"], "masks": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def relevance_mass(heatmaps, masks):
     """Share of each heatmap's positive mass that lies on its mask.
 
@@ -68,6 +73,10 @@ def relevance_mass(heatmaps, masks):
     return np.array(out)
 
 
+@validate_params(
+    {"heatmaps": ["array-like"], "masks": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def pointing_game(heatmaps, masks):
     """Whether each heatmap's maximum lies on its mask.
 
@@ -104,6 +113,14 @@ def pointing_game(heatmaps, masks):
     return np.array(hits, dtype=bool)
 
 
+@validate_params(
+    {
+        "heatmaps": ["array-like"],
+        "relevant_masks": ["array-like"],
+        "distractor_masks": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def relevant_over_distractor(heatmaps, relevant_masks, distractor_masks):
     """Heatmap mass per pixel on the relevant object against the distractor.
 
@@ -145,7 +162,16 @@ def relevant_over_distractor(heatmaps, relevant_masks, distractor_masks):
     return np.array(out, dtype=bool)
 
 
-def localisation_table(heatmaps, relevant_masks, distractor_masks=None, ids=None):
+@validate_params(
+    {
+        "heatmaps": ["array-like"],
+        "relevant_masks": ["array-like"],
+        "distractor_masks": ["array-like", None],
+        "ids": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def localisation_table(heatmaps, relevant_masks, distractor_masks=None, *, ids=None):
     """Every localisation measure, one row per image.
 
     Parameters

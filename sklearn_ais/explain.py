@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine import DEFAULT_CHUNK_MB, is_gap_head, leave_one_out_ais, make_engine
@@ -25,7 +30,11 @@ UPSAMPLING = {
 }
 
 
-def heatmap_weights(ais, negative="positive"):
+@validate_params(
+    {"ais": ["array-like"], "negative": [StrOptions(set(NEGATIVE_POLICIES))]},
+    prefer_skip_nested_validation=True,
+)
+def heatmap_weights(ais, *, negative="positive"):
     """Turn AIS into the weights of the feature maps in a heatmap.
 
     A heatmap is the weighted average of an image's feature maps; the
@@ -68,13 +77,9 @@ def heatmap_weights(ais, negative="positive"):
     elif negative == "absolute":
         raw = np.abs(ais)
         total = raw.sum(axis=-1, keepdims=True)
-    elif negative == "signed":
+    else:  # "signed"
         raw = ais
         total = np.abs(ais).sum(axis=-1, keepdims=True)
-    else:
-        raise ValueError(
-            f"negative must be one of {NEGATIVE_POLICIES}; got {negative!r}."
-        )
     safe = np.where(total > 0, total, 1.0)
     return raw, np.where(total > 0, raw / safe, 0.0)
 
@@ -89,7 +94,15 @@ def _weighted_sum(maps, weights):
     return out
 
 
-def upsample_heatmap(heatmap, size, mode="bilinear"):
+@validate_params(
+    {
+        "heatmap": ["array-like"],
+        "size": [tuple, list],
+        "mode": [StrOptions(set(UPSAMPLING))],
+    },
+    prefer_skip_nested_validation=True,
+)
+def upsample_heatmap(heatmap, size, *, mode="bilinear"):
     """Resize a map-resolution heatmap to an image's ``(height, width)``.
 
     The heatmap is stretched over the whole image, as the default
@@ -358,7 +371,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         self.ais_ = scores.ais
         self.baseline_per_image_ = scores.baseline_per_image
         self.ais_per_image_ = scores.ais_per_image
-        raw, weights = heatmap_weights(self.ais_per_image_, self.negative)
+        raw, weights = heatmap_weights(self.ais_per_image_, negative=self.negative)
         self.raw_heatmaps_ = _weighted_sum(maps, raw)
         self.map_heatmaps_ = _weighted_sum(maps, weights)
         if ids is None and isinstance(y, pd.DataFrame):
@@ -396,7 +409,8 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         if sizes is None:
             return [h.copy() for h in heatmaps]
         return [
-            upsample_heatmap(h, size, self.upsample) for h, size in zip(heatmaps, sizes)
+            upsample_heatmap(h, size, mode=self.upsample)
+            for h, size in zip(heatmaps, sizes)
         ]
 
     def transform(self, X):
@@ -419,7 +433,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         maps, _, _ = self._maps(X, reset=False)
         self._check_n_maps(maps)
-        _, weights = heatmap_weights(self.ais_, self.negative)
+        _, weights = heatmap_weights(self.ais_, negative=self.negative)
         return _weighted_sum(maps, weights)
 
     def native_heatmaps(self, X):

@@ -57,13 +57,14 @@ class HeatmapDisplay:
     --------
     >>> import numpy as np
     >>> from sklearn_ais.plotting import HeatmapDisplay
-    >>> display = HeatmapDisplay([np.eye(4), np.ones((4, 6))], titles=["a", "b"])
+    >>> display = HeatmapDisplay(
+    ...     heatmaps=[np.eye(4), np.ones((4, 6))], titles=["a", "b"])
     >>> display = display.plot()
     >>> len(display.overlays_)
     2
     """
 
-    def __init__(self, heatmaps, images=None, titles=None):
+    def __init__(self, *, heatmaps, images=None, titles=None):
         self.heatmaps = heatmaps
         self.images = images
         self.titles = titles
@@ -99,7 +100,9 @@ class HeatmapDisplay:
 
             items = check_images(images)
             chosen = [items[i] for i in indices]
-        display = cls([heatmaps[i] for i in indices], chosen, titles)
+        display = cls(
+            heatmaps=[heatmaps[i] for i in indices], images=chosen, titles=titles
+        )
         return display.plot(**plot_params)
 
     def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet"):
@@ -208,7 +211,7 @@ class SelectionPathDisplay:
     (20,)
     """
 
-    def __init__(self, scores_path, n_selected, baseline=None):
+    def __init__(self, *, scores_path, n_selected, baseline=None):
         self.scores_path = scores_path
         self.n_selected = n_selected
         self.baseline = baseline
@@ -230,7 +233,9 @@ class SelectionPathDisplay:
         """
         check_is_fitted(selector)
         display = cls(
-            selector.scores_path_, selector.n_features_, selector.baseline_score_
+            scores_path=selector.scores_path_,
+            n_selected=selector.n_features_,
+            baseline=selector.baseline_score_,
         )
         return display.plot(**plot_params)
 

@@ -418,5 +418,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         tags.input_tags.allow_nan = False
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # float32 stays float32 for every input kind (2-D, pooled 4-D, torch
+        # heads); float64 does only for 2-D and pooled input (torch heads
+        # compute in float32).
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

@@ -50,7 +50,7 @@ def test_passthrough_per_image_ais_and_heatmaps(problem):
 @pytest.mark.parametrize("negative", ["positive", "absolute", "signed"])
 def test_negative_ais_policies(negative):
     ais = np.array([[0.3, -0.1, 0.1, np.nan], [-0.2, -0.1, 0.0, 0.0]])
-    raw, weights = heatmap_weights(ais, negative)
+    raw, weights = heatmap_weights(ais, negative=negative)
     assert np.isfinite(weights).all()
     if negative == "positive":
         np.testing.assert_allclose(weights[0], [0.75, 0, 0.25, 0])
@@ -86,7 +86,7 @@ def test_transform_uses_the_dataset_ais(problem):
     maps, H = problem
     explainer = AISHeatmapExplainer(featurizer="passthrough").fit(maps, H)
     out = explainer.transform(maps[:3])
-    _, w = heatmap_weights(explainer.ais_, "positive")
+    _, w = heatmap_weights(explainer.ais_, negative="positive")
     np.testing.assert_allclose(out[1], np.tensordot(w, maps[1], axes=1), rtol=1e-5)
     with pytest.raises(ValueError, match="fitted on 8"):
         explainer.transform(maps[:, :5])
@@ -110,9 +110,9 @@ def test_clone_and_pickle(problem):
 def test_upsample_heatmap_to_non_square_size():
     heatmap = np.arange(12, dtype=np.float32).reshape(3, 4)
     for mode in ("bilinear", "bicubic", "nearest"):
-        out = upsample_heatmap(heatmap, (30, 50), mode)
+        out = upsample_heatmap(heatmap, (30, 50), mode=mode)
         assert out.shape == (30, 50) and out.dtype == np.float32
-    nearest = upsample_heatmap(heatmap, (6, 8), "nearest")
+    nearest = upsample_heatmap(heatmap, (6, 8), mode="nearest")
     np.testing.assert_array_equal(nearest[::2, ::2], heatmap)
 
 
@@ -170,3 +170,26 @@ def test_selector_with_a_featurizer_equals_the_pipeline(images):
     np.testing.assert_array_equal(
         AISFeatureMapSelector().fit(maps, H).ais_, inside.ais_
     )
+
+
+def test_selector_preserves_float32_for_every_input_kind(problem):
+    from sklearn_ais import FeatureMaps
+    from sklearn_ais._heads import GAPHead
+
+    maps, H = problem
+    head = _generic_head(maps.shape[1])
+    for X in (
+        maps.mean(axis=(2, 3)),
+        maps,
+        FeatureMaps(maps, head=GAPHead()),
+        FeatureMaps(maps, head=head),
+    ):
+        out = AISFeatureMapSelector().fit(X, H).transform(X)
+        assert out.dtype == np.float32, type(X)
+
+
+def _generic_head(n_maps):
+    from torch import nn
+
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(n_maps, 4, 1), nn.Flatten(), nn.LazyLinear(3))

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ais._generated_images import (
     COLOURS,
@@ -203,23 +204,23 @@ def test_properties_hold_for_any_size_and_seed(n_images, image_size, random_stat
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, match",
+    "kwargs, name",
     [
-        ({"n_images": 3}, ValueError, "n_images must be >= 4"),
-        ({"n_images": 4.0}, TypeError, "n_images must be an int"),
-        ({"n_images": True}, TypeError, "n_images must be an int"),
-        ({"image_size": 31}, ValueError, "image_size must be >= 32"),
-        ({"image_size": "96"}, TypeError, "image_size must be an int"),
-        ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
-        ({"noise": float("nan")}, ValueError, "noise must be a finite number"),
-        ({"noise": float("inf")}, ValueError, "noise must be a finite number"),
-        ({"noise": "0.1"}, TypeError, "noise must be a real number"),
-        ({"random_state": "seed"}, ValueError, "cannot be used to seed"),
-        ({"distractor": "blob"}, ValueError, "distractor must be 'object' or"),
+        ({"n_images": 3}, "n_images"),
+        ({"n_images": 4.0}, "n_images"),
+        ({"n_images": True}, "n_images"),
+        ({"image_size": 31}, "image_size"),
+        ({"image_size": "96"}, "image_size"),
+        ({"noise": -0.1}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+        ({"noise": float("inf")}, "noise"),
+        ({"noise": "0.1"}, "noise"),
+        ({"random_state": "seed"}, "random_state"),
+        ({"distractor": "blob"}, "distractor"),
     ],
 )
-def test_argument_errors(kwargs, error, match):
-    with pytest.raises(error, match=match):
+def test_argument_errors(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
         make_comparison_images(**kwargs)
 
 

@@ -32,13 +32,14 @@ def test_heatmap_display_accepts_axes_and_images(explainer_and_images):
     explainer, images = explainer_and_images
     heatmaps = [np.resize(h, (20, 28)) for h in explainer.heatmaps_[:2]]
     figure, axes = plt.subplots(1, 2)
-    display = HeatmapDisplay(heatmaps, images[:2], ["a", "b"]).plot(ax=axes)
+    display = HeatmapDisplay(heatmaps=heatmaps, images=images[:2], titles=["a", "b"])
+    display.plot(ax=axes)
     assert display.figure_ is figure
     assert [ax.get_title() for ax in display.axes_] == ["a", "b"]
     # The image and the overlay on each axes.
     assert len(axes[0].get_images()) == 2
     with pytest.raises(ValueError, match="2 heatmaps need 2 axes"):
-        HeatmapDisplay(heatmaps).plot(ax=axes[:1])
+        HeatmapDisplay(heatmaps=heatmaps).plot(ax=axes[:1])
     plt.close("all")
 
 

@@ -11,11 +11,18 @@ import inspect
 import pytest
 
 MODULES = [
-    "sklearn_ais.featurizers",
+    "sklearn_ais",
+    "sklearn_ais.analysis",
     "sklearn_ais.datasets",
     "sklearn_ais.exceptions",
+    "sklearn_ais.explain",
+    "sklearn_ais.featurizers",
+    "sklearn_ais.model_selection",
+    "sklearn_ais.plotting",
     "sklearn_ais.cli",
 ]
+# Data arguments, positional wherever they come first.
+_MODEL_DATA = ("estimator", "X", "y")
 # name: parameters that may be positional.
 POSITIONAL = {
     # Sizes of what is generated, as make_classification(n_samples, n_features, *).
@@ -23,6 +30,20 @@ POSITIONAL = {
     "make_comparison_images": ("n_images", "image_size"),
     # The command's own arguments, as in argparse.
     "main": ("argv",),
+    # The maps an array holds.
+    "FeatureMaps": ("maps",),
+    # The model and its data, as in cross_val_score(estimator, X, y, *).
+    "compare_full_vs_retained": _MODEL_DATA,
+    "mantel_test": _MODEL_DATA,
+    # A result record: its fields are data.
+    "FullVsRetained": ("full", "retained", "n_retained", "n_maps"),
+    # Arrays in, as scikit-learn's metrics take y_true, y_pred.
+    "heatmap_weights": ("ais",),
+    "upsample_heatmap": ("heatmap", "size"),
+    "relevance_mass": ("heatmaps", "masks"),
+    "pointing_game": ("heatmaps", "masks"),
+    "relevant_over_distractor": ("heatmaps", "relevant_masks", "distractor_masks"),
+    "localisation_table": ("heatmaps", "relevant_masks", "distractor_masks"),
 }
 
 
@@ -34,9 +55,10 @@ def _public_callables():
             if inspect.isclass(obj):
                 if issubclass(obj, BaseException):
                     continue  # warnings and errors take a message
-                yield f"{module_name}.{name}", name, obj.__init__
+                init = obj.__new__ if name == "FeatureMaps" else obj.__init__
+                yield f"{module_name}.{name}", name, init
             elif inspect.isfunction(obj):
-                yield f"{module_name}.{name}", name, obj
+                yield f"{module_name}.{name}", name, inspect.unwrap(obj)
 
 
 CALLABLES = list(_public_callables())
@@ -47,7 +69,9 @@ CALLABLES = list(_public_callables())
 )
 def test_options_are_keyword_only(name, function):
     parameters = [
-        p for p in inspect.signature(function).parameters.values() if p.name != "self"
+        p
+        for p in inspect.signature(function).parameters.values()
+        if p.name not in ("self", "cls")
     ]
     positional = [p.name for p in parameters if p.kind != p.KEYWORD_ONLY]
     assert positional == list(POSITIONAL.get(name, ()))

@@ -43,7 +43,7 @@ def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_
         return GAPEngine(maps, similarity, chunk_mb)
     if is_gap_head(head):
         pooled = maps.mean(axis=(2, 3), dtype=np.float64)
-        return GAPEngine(pooled, similarity, chunk_mb)
+        return GAPEngine(pooled, similarity, chunk_mb, dtype=maps.dtype)
     from .._heads import VGGHead
     from .torch import GenericEngine, VGGEngine
 

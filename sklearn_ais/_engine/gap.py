@@ -52,10 +52,13 @@ class GAPEngine(MaskedEngine):
         Similarity between embeddings.
     chunk_mb : float, default=64
         Memory budget of one chunk, in megabytes.
+    dtype : numpy dtype or None, default=None
+        The dtype ``embed`` returns; None is that of ``features`` (float64
+        unless float32).
     """
 
-    def __init__(self, features, similarity, chunk_mb=DEFAULT_CHUNK_MB):
-        self.dtype = np.asarray(features).dtype
+    def __init__(self, features, similarity, chunk_mb=DEFAULT_CHUNK_MB, dtype=None):
+        self.dtype = np.asarray(features).dtype if dtype is None else np.dtype(dtype)
         # Read only: the kernels write into arrays of their own.
         self.features = np.asarray(features, dtype=np.float64, order="C")
         self.similarity = similarity
