@@ -57,15 +57,29 @@ class _TorchEngine(MaskedEngine):
         self._rows = torch.tensor(rows, device=self.device)
         self._cols = torch.tensor(cols, device=self.device)
 
-    def _pairs(self, embeddings):
-        """``(k, n, d)`` embeddings to ``(k, n_pairs)`` float64 similarities."""
-        if self.similarity == "spearman":
-            return pair_similarities(embeddings.double().cpu().numpy(), "spearman")
+    def _float64(self, embeddings):
+        """Embeddings in float64 with their sums and squared norms.
+
+        Shared by the dataset and per-image parts of a chunk: an embedding's
+        statistics are the same in both. For Spearman similarity, the
+        embeddings as a numpy array (ranked on the CPU) and no statistics.
+        """
         batch = embeddings.double()
+        if self.similarity == "spearman":
+            return batch.cpu().numpy(), None, None
+        sums = batch.sum(dim=-1).cpu().numpy()
+        sq_norms = batch.pow(2).sum(dim=-1).cpu().numpy()
+        return batch, sums, sq_norms
+
+    def _pairs(self, embeddings, batch=None):
+        """``(k, n, d)`` embeddings to ``(k, n_pairs)`` float64 similarities."""
+        batch, sums, sq_norms = batch or self._float64(embeddings)
+        if self.similarity == "spearman":
+            return pair_similarities(batch, "spearman")
         gram = torch.bmm(batch, batch.transpose(1, 2))[:, self._rows, self._cols]
-        stats = (gram, batch.sum(dim=-1), batch.pow(2).sum(dim=-1))
-        stats = [s.cpu().numpy() for s in stats]
-        return similarity_from_stats(self.similarity, *stats, batch.shape[-1])
+        return similarity_from_stats(
+            self.similarity, gram.cpu().numpy(), sums, sq_norms, batch.shape[-1]
+        )
 
     @functools.cached_property
     def _unmasked(self):
@@ -80,7 +94,7 @@ class _TorchEngine(MaskedEngine):
         )
         return full, terms
 
-    def _per_image(self, embeddings):
+    def _per_image(self, embeddings, batch=None):
         """``(k, n, d)`` masked embeddings to ``(k, n, n)`` per-image similarities.
 
         Row ``t`` of configuration ``c`` is image ``t``'s embedding in that
@@ -89,19 +103,12 @@ class _TorchEngine(MaskedEngine):
         in image ``t`` alone (an image's embedding depends on its maps only).
         """
         full, terms = self._unmasked
+        batch, sums, sq_norms = batch or self._float64(embeddings)
         if self.similarity == "spearman":
-            return cross_pair_similarities(
-                embeddings.double().cpu().numpy(), full.cpu().numpy(), "spearman"
-            )
-        batch = embeddings.double()
+            return cross_pair_similarities(batch, full.cpu().numpy(), "spearman")
         gram = torch.matmul(batch, full.T).cpu().numpy()
         return cross_similarity_from_stats(
-            self.similarity,
-            gram,
-            batch.sum(dim=-1).cpu().numpy(),
-            batch.pow(2).sum(dim=-1).cpu().numpy(),
-            terms,
-            full.shape[-1],
+            self.similarity, gram, sums, sq_norms, terms, full.shape[-1]
         )
 
     def _step(self, per_image=False):
@@ -153,8 +160,9 @@ class _TorchEngine(MaskedEngine):
         # Inference mode is per thread: each task turns it on for itself.
         with torch.inference_mode():
             embeddings = self._leave_one_out_embeddings(start, stop)
-            pairs = self._pairs(embeddings) if dataset else None
-            cross = self._per_image(embeddings) if per_image else None
+            batch = self._float64(embeddings)
+            pairs = self._pairs(embeddings, batch) if dataset else None
+            cross = self._per_image(embeddings, batch) if per_image else None
         return ChunkResult(start, stop, pairs, cross)
 
     def leave_one_out(self, *, dataset=True, per_image=False):
