@@ -57,6 +57,20 @@ def _inverse_or_zero(value):
 
 
 @_kernel
+def _pearson_terms(total, sq_norm, n_dims):
+    """Mean, ``n_dims`` times the mean, and inverse standard deviation (x sqrt d).
+
+    Cancellation: a constant embedding whose value is not exact in binary
+    leaves a variance of rounding noise, counted as 0.
+    """
+    mean = total / n_dims
+    variance = sq_norm - n_dims * (mean * mean)
+    if variance <= CANCELLATION_FLOOR * sq_norm:
+        variance = 0.0
+    return mean, n_dims * mean, _inverse_or_zero(np.sqrt(variance))
+
+
+@_kernel
 def _snap(value, up, down):
     return np.rint(value * up) * down
 
@@ -93,14 +107,9 @@ def _row_from_stats(kind, row, sums, sq_norms, n_dims, scratch):
             p += pairs.shape[0]
     elif kind == PEARSON:
         for i in range(n):
-            mean[i] = sums[i] / n_dims
-            scaled_mean[i] = n_dims * mean[i]
-            variance = sq_norms[i] - n_dims * (mean[i] * mean[i])
-            # Cancellation: a constant embedding whose value is not exact in
-            # binary leaves a variance of rounding noise.
-            if variance <= CANCELLATION_FLOOR * sq_norms[i]:
-                variance = 0.0
-            inverse[i] = _inverse_or_zero(np.sqrt(variance))
+            mean[i], scaled_mean[i], inverse[i] = _pearson_terms(
+                sums[i], sq_norms[i], n_dims
+            )
         p = 0
         for i in range(n - 1):
             pairs, mean_j = row[p : p + n - 1 - i], mean[i + 1 :]
@@ -228,12 +237,9 @@ def column_terms(kind, sums, sq_norms, n_dims, terms):
         if kind == COSINE:
             inverse[j] = _inverse_or_zero(np.sqrt(max(sq_norms[j], 0.0)))
         elif kind == PEARSON:
-            mean[j] = sums[j] / n_dims
-            scaled_mean[j] = n_dims * mean[j]
-            variance = sq_norms[j] - n_dims * (mean[j] * mean[j])
-            if variance <= CANCELLATION_FLOOR * sq_norms[j]:
-                variance = 0.0
-            inverse[j] = _inverse_or_zero(np.sqrt(variance))
+            mean[j], scaled_mean[j], inverse[j] = _pearson_terms(
+                sums[j], sq_norms[j], n_dims
+            )
         else:
             inverse[j] = sq_norms[j]
 
@@ -253,12 +259,7 @@ def _cross_row(kind, row, t, row_sum, row_sq_norm, n_dims, terms):
         for j in range(n):
             row[j] = _snap_correlation(row[j] * (inverse_t * inverse[j]))
     elif kind == PEARSON:
-        mean_t = row_sum / n_dims
-        scaled_mean_t = n_dims * mean_t
-        variance = row_sq_norm - n_dims * (mean_t * mean_t)
-        if variance <= CANCELLATION_FLOOR * row_sq_norm:
-            variance = 0.0
-        inverse_t = _inverse_or_zero(np.sqrt(variance))
+        _, scaled_mean_t, inverse_t = _pearson_terms(row_sum, row_sq_norm, n_dims)
         inverse, mean = terms[0], terms[1]
         for j in range(n):
             centred = row[j] - scaled_mean_t * mean[j]

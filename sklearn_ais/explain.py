@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._engine import DEFAULT_CHUNK_MB, is_gap_head, leave_one_out_ais, make_engine
+from ._engine import DEFAULT_CHUNK_MB, engine_device, leave_one_out_ais, make_engine
 from ._feature_maps import head_of
 from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
 from ._similarity import COMPARISONS, SIMILARITIES
@@ -350,12 +350,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             y, n_images, target=self.target, similarity=self.similarity, ids=ids
         )
         self.target_ = pairs.target
-        if is_gap_head(head):
-            self.device_ = "cpu"
-        else:
-            from ._torch_utils import resolve_device
-
-            self.device_ = str(resolve_device(self.device))
+        self.device_ = engine_device(head, self.device)
         engine = make_engine(
             maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )

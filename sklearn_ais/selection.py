@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 
 from ._engine import (
     DEFAULT_CHUNK_MB,
+    engine_device,
     is_gap_head,
     leave_one_out_ais,
     make_engine,
@@ -228,13 +229,6 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             X, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )
 
-    def _resolve_device(self, head):
-        if is_gap_head(head):
-            return "cpu"
-        from ._torch_utils import resolve_device
-
-        return str(resolve_device(self.device))
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Compute the AIS of every map and select the retained maps.
@@ -272,7 +266,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         )
         self.target_ = pairs.target
         self.head_ = head
-        self.device_ = self._resolve_device(head)
+        self.device_ = engine_device(head, self.device)
         engine = self._engine(X, head)
         self._n_features_out = engine.embedding_dim
         scores = leave_one_out_ais(

@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 from _brute_force import compare, similarity_pairs, upper  # noqa: E402
-from torch import nn  # noqa: E402
+from _torch_heads import small_generic_head, small_vgg_head  # noqa: E402
 from torchvision.models import vgg16  # noqa: E402
 
 from sklearn_ais import AISFeatureMapSelector  # noqa: E402
@@ -56,32 +56,6 @@ def naive_fit(maps, head, H, similarity):
         [score(np.isin(np.arange(n_maps), order[:m])) for m in range(1, n_maps + 1)]
     )
     return baseline, ais, path
-
-
-def small_vgg_head(n_maps, seed=0):
-    """A VGG-shaped head with few maps and narrow layers (random weights)."""
-    torch.manual_seed(seed)
-    return VGGHead(
-        fc6=nn.Linear(n_maps * 4, 48), fc7=nn.Linear(48, 24), pooled_size=(2, 2)
-    ).eval()
-
-
-def small_generic_head(n_maps, seed=0):
-    """A head the engines do not recognise, with dropout and batch norm."""
-    torch.manual_seed(seed)
-    head = nn.Sequential(
-        nn.Conv2d(n_maps, 6, 1),
-        nn.BatchNorm2d(6),
-        nn.ReLU(),
-        nn.Dropout(0.5),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(6, 5),
-    )
-    # Non-trivial running statistics so that eval mode matters.
-    head[1].running_mean.uniform_(-1, 1)
-    head[1].running_var.uniform_(0.5, 2)
-    return head.eval()
 
 
 def random_maps(n_images, n_maps, size, seed=0):

@@ -90,40 +90,13 @@ def _torch_embed(head):
     return embed
 
 
-def _vgg_head(n_maps):
-    from torch import nn
-
-    from sklearn_ais._heads import VGGHead
-
-    torch.manual_seed(0)
-    return VGGHead(
-        fc6=nn.Linear(n_maps * 4, 48), fc7=nn.Linear(48, 24), pooled_size=(2, 2)
-    ).eval()
-
-
-def _generic_head(n_maps):
-    from torch import nn
-
-    torch.manual_seed(0)
-    head = nn.Sequential(
-        nn.Conv2d(n_maps, 6, 1),
-        nn.BatchNorm2d(6),
-        nn.ReLU(),
-        nn.Dropout(0.5),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(6, 5),
-    )
-    head[1].running_mean.uniform_(-1, 1)
-    head[1].running_var.uniform_(0.5, 2)
-    return head.eval()
-
-
 @pytest.mark.parametrize("head_kind", ["vgg", "generic"])
 @pytest.mark.parametrize("similarity", SIMILARITIES)
 def test_per_image_ais_equals_brute_force_on_torch_heads(head_kind, similarity):
     n, n_maps = 8, 5
-    head = (_vgg_head if head_kind == "vgg" else _generic_head)(n_maps)
+    from _torch_heads import small_generic_head, small_vgg_head
+
+    head = (small_vgg_head if head_kind == "vgg" else small_generic_head)(n_maps)
     rng = np.random.default_rng(5)
     # Non-square maps.
     maps = np.maximum(rng.standard_normal((n, n_maps, 4, 6)), 0).astype(np.float32)

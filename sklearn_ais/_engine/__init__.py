@@ -19,6 +19,7 @@ __all__ = [
     "GAPEngine",
     "MaskedEngine",
     "embeddings_of",
+    "engine_device",
     "is_gap_head",
     "leave_one_out_ais",
     "make_engine",
@@ -30,6 +31,20 @@ __all__ = [
 def is_gap_head(head):
     """True for no head or a ``GAPHead`` (checked by name: no torch import)."""
     return head is None or type(head).__name__ == "GAPHead"
+
+
+def engine_device(head, device):
+    """The device masked networks run on, as a string.
+
+    The CPU for GAP heads (closed forms in numpy, torch not imported);
+    otherwise ``device`` resolved, with a CPU fallback warning when it is not
+    available.
+    """
+    if is_gap_head(head):
+        return "cpu"
+    from .._torch_utils import resolve_device
+
+    return str(resolve_device(device))
 
 
 def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_MB):
