@@ -88,7 +88,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         How many maps to retain: ``"auto"`` takes the prefix with the highest
         2OI on the training images (the paper's S*), an int that many maps,
         a float in (0, 1] that fraction of the maps, floored as in
-        :class:`~sklearn.feature_selection.RFE`: ``max(1, int(f * n_maps))``.
+        :class:`~sklearn.feature_selection.RFE`: ``max(1, int(f * n_maps))``
+        (one map where the floor is 0, where ``RFE`` would fail).
     device : str, default="auto"
         Torch device for 4-D maps with a non-GAP head (``"auto"``, ``"cpu"``,
         ``"cuda"``, ``"cuda:1"``...). Resolved in ``fit`` to ``device_``; an

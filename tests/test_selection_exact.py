@@ -313,3 +313,36 @@ def test_reference_reads_the_upper_triangle_row_by_row():
     H = np.arange(36.0).reshape(6, 6)
     h = upper(H)
     assert len(h) == 15 and h[0] == H[0, 1] and h[5] == H[1, 2] and h[-1] == H[4, 5]
+
+
+@pytest.mark.parametrize("fraction", [0.15, 0.3, 0.55, 0.99, 1.0])
+def test_fractions_and_ranking_follow_rfe(fraction):
+    from sklearn.feature_selection import RFE
+    from sklearn.linear_model import LinearRegression
+
+    X, H = _random_problem(seed=7, n=12, p=10)
+    rfe = RFE(LinearRegression(), n_features_to_select=fraction).fit(X, X[:, 0])
+    selector = AISFeatureMapSelector(n_features_to_select=fraction).fit(X, H)
+    assert selector.n_features_ == rfe.n_features_
+    # The same ranking structure: retained maps share rank 1, the others take
+    # 2, 3, ... (RFE: in reverse elimination order; here: in decreasing AIS).
+    assert sorted(selector.ranking_) == sorted(rfe.ranking_)
+    np.testing.assert_array_equal(selector.ranking_ == 1, selector.support_)
+    dropped = np.flatnonzero(~selector.support_)
+    by_ais = dropped[np.argsort(selector.ais_ranking_[dropped])]
+    np.testing.assert_array_equal(
+        selector.ranking_[by_ais], np.arange(2, len(dropped) + 2)
+    )
+
+
+def test_n_features_to_select_is_checked_before_any_computation(monkeypatch):
+    import sklearn_ais.selection as selection
+
+    def fail(*args, **kwargs):
+        raise AssertionError("computed before checking n_features_to_select")
+
+    monkeypatch.setattr(selection, "read_human_pairs", fail)
+    monkeypatch.setattr(selection, "leave_one_out_ais", fail)
+    X, H = _random_problem(seed=7, n=12, p=7)
+    with pytest.raises(ValueError, match="n_features_to_select=8 is more than"):
+        AISFeatureMapSelector(n_features_to_select=8).fit(X, H)
