@@ -1,33 +1,47 @@
-"""Analyses of heatmaps: do they point at what people compare?
+"""Analyses of AIS and heatmaps (the paper's Aims 2-3).
 
 Plain functions on arrays: heatmaps are 2-D arrays at the size of their
-masks (for example ``AISHeatmapExplainer.heatmaps_`` and the masks of
-:func:`~sklearn_ais.datasets.make_comparison_images`).
+masks or saliency maps (for example ``AISHeatmapExplainer.heatmaps_`` and
+the masks of :func:`~sklearn_ais.datasets.make_comparison_images`).
+Localisation against object masks, agreement between two models' heatmaps,
+AIS statistics, and comparison with saliency maps.
 """
+
+from numbers import Real
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = [
+    "ais_statistics",
+    "compare_ais",
+    "heatmap_match",
     "localisation_table",
     "pointing_game",
+    "relative_risk",
     "relevance_mass",
     "relevant_over_distractor",
+    "saliency_precision_recall",
+    "softmax_entropy",
+    "top_region",
 ]
 
 
-def _pairs(heatmaps, masks):
+def _pairs(heatmaps, masks, kind="mask"):
+    """Each heatmap with its mask (``kind="mask"``, boolean) or map (float)."""
     if len(heatmaps) != len(masks):
-        raise ValueError(f"{len(heatmaps)} heatmaps but {len(masks)} masks.")
-    for i, (heatmap, mask) in enumerate(zip(heatmaps, masks)):
-        heatmap, mask = np.asarray(heatmap, dtype=np.float64), np.asarray(mask, bool)
-        if heatmap.shape != mask.shape:
+        raise ValueError(f"{len(heatmaps)} heatmaps but {len(masks)} {kind}s.")
+    dtype = bool if kind == "mask" else np.float64
+    for i, (heatmap, other) in enumerate(zip(heatmaps, masks)):
+        heatmap, other = np.asarray(heatmap, np.float64), np.asarray(other, dtype)
+        if heatmap.shape != other.shape:
             raise ValueError(
-                f"Heatmap {i} has shape {heatmap.shape} but its mask {mask.shape}: "
-                "resize the heatmaps to the images (heatmaps_ does)."
+                f"Heatmap {i} has shape {heatmap.shape} but its {kind} "
+                f"{other.shape}: resize the heatmaps to the images (heatmaps_ "
+                "does)."
             )
-        yield heatmap, mask
+        yield heatmap, other
 
 
 @validate_params(
@@ -124,6 +138,10 @@ def pointing_game(heatmaps, masks):
 def relevant_over_distractor(heatmaps, relevant_masks, distractor_masks):
     """Heatmap mass per pixel on the relevant object against the distractor.
 
+    The ground truth of generated images: an explanation of the comparison
+    should be warmer, per pixel, on the object that drives it than on an
+    equally salient object that does not.
+
     Parameters
     ----------
     heatmaps : sequence of ndarray of shape (height, width)
@@ -174,6 +192,9 @@ def relevant_over_distractor(heatmaps, relevant_masks, distractor_masks):
 def localisation_table(heatmaps, relevant_masks, distractor_masks=None, *, ids=None):
     """Every localisation measure, one row per image.
 
+    Collects :func:`relevance_mass`, :func:`pointing_game` and, given the
+    distractor's masks, :func:`relevant_over_distractor`.
+
     Parameters
     ----------
     heatmaps : sequence of ndarray of shape (height, width)
@@ -216,3 +237,368 @@ def localisation_table(heatmaps, relevant_masks, distractor_masks=None, *, ids=N
             heatmaps, relevant_masks, distractor_masks
         )
     return table
+
+
+# --- agreement between two models' heatmaps ----------------------------------------
+
+
+@validate_params(
+    {"heatmaps_a": ["array-like"], "heatmaps_b": ["array-like"], "size": [tuple, None]},
+    prefer_skip_nested_validation=True,
+)
+def heatmap_match(heatmaps_a, heatmaps_b, *, size=None):
+    """Match: the Pearson correlation of two models' heatmaps of each image.
+
+    The heatmaps of two networks rarely share a resolution (7 x 7 maps for
+    one, 14 x 14 for another), so both are resized to ``size`` first; the
+    correlation depends on it, so it is stated and returned.
+
+    Parameters
+    ----------
+    heatmaps_a, heatmaps_b : sequence of ndarray of shape (h, w)
+        Heatmaps of the same images by two models.
+    size : tuple of int or None, default=None
+        ``(height, width)`` both are resized to (bilinear); None is the size
+        of each image's first heatmap.
+
+    Returns
+    -------
+    match : ndarray of shape (n_images,)
+        Pearson correlation per image; NaN where a heatmap is constant.
+    sizes : list of tuple of int
+        The resolution each correlation was computed at.
+
+    See Also
+    --------
+    sklearn_ais.explain.upsample_heatmap : The resizing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import heatmap_match
+    >>> h = np.arange(16.0).reshape(4, 4)
+    >>> match, sizes = heatmap_match([h], [2 * h + 1])
+    >>> match.round(6).tolist(), sizes
+    ([1.0], [(4, 4)])
+    """
+    from .explain import upsample_heatmap
+
+    if len(heatmaps_a) != len(heatmaps_b):
+        raise ValueError(f"{len(heatmaps_a)} heatmaps against {len(heatmaps_b)}.")
+    match, sizes = [], []
+    for a, b in zip(heatmaps_a, heatmaps_b):
+        target = tuple(np.shape(a)) if size is None else tuple(size)
+        a = upsample_heatmap(a, target).ravel().astype(np.float64)
+        b = upsample_heatmap(b, target).ravel().astype(np.float64)
+        a, b = a - a.mean(), b - b.mean()
+        norm = np.sqrt((a @ a) * (b @ b))
+        match.append(a @ b / norm if norm > 0 else np.nan)
+        sizes.append(target)
+    return np.array(match), sizes
+
+
+@validate_params({"logits": ["array-like"]}, prefer_skip_nested_validation=True)
+def softmax_entropy(logits):
+    """Entropy (in nats) of each image's post-softmax class distribution.
+
+    The paper relates heatmap Match to how unsure the classifiers are: the
+    larger of two models' entropies per image (``np.maximum``) is its
+    maxEntropy.
+
+    Parameters
+    ----------
+    logits : array-like of shape (n_images, n_classes)
+        A classifier's logits.
+
+    Returns
+    -------
+    ndarray of shape (n_images,)
+        Between 0 and ``log(n_classes)``.
+
+    See Also
+    --------
+    heatmap_match : The agreement of two models' heatmaps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import softmax_entropy
+    >>> softmax_entropy([[0.0, 0.0], [100.0, 0.0]]).round(4).tolist()
+    [0.6931, 0.0]
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -(np.exp(log_p) * log_p).sum(axis=1)
+
+
+# --- AIS statistics ---------------------------------------------------------------
+
+
+@validate_params({"ais_per_image": ["array-like"]}, prefer_skip_nested_validation=True)
+def ais_statistics(ais_per_image):
+    """The paper's summaries of per-image AIS.
+
+    How much each map matters on average, and how much that varies across
+    images (per map) or across maps (per image).
+
+    Parameters
+    ----------
+    ais_per_image : array-like of shape (n_images, n_maps)
+        Per-image AIS (``AISHeatmapExplainer.ais_per_image_``); NaN ignored.
+
+    Returns
+    -------
+    per_map : pandas.DataFrame of shape (n_maps, 2)
+        ``mean`` (mean AIS of the map over images) and ``mad`` (mean
+        absolute deviation of the map's AIS from that mean).
+    per_image : pandas.DataFrame of shape (n_images, 2)
+        The same over maps, for each image.
+
+    See Also
+    --------
+    compare_ais : Kolmogorov-Smirnov tests and correlations between two sets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import ais_statistics
+    >>> per_map, per_image = ais_statistics(np.array([[0.1, -0.1], [0.3, 0.1]]))
+    >>> per_map["mean"].round(3).tolist(), per_image["mad"].round(3).tolist()
+    ([0.2, 0.0], [0.1, 0.1])
+    """
+    ais = np.asarray(ais_per_image, dtype=np.float64)
+    if ais.ndim != 2:
+        raise ValueError(f"ais_per_image must be 2-D; got shape {ais.shape}.")
+
+    def summary(axis):
+        mean = np.nanmean(ais, axis=axis)
+        centred = ais - (mean[None, :] if axis == 0 else mean[:, None])
+        return pd.DataFrame(
+            {"mean": mean, "mad": np.nanmean(np.abs(centred), axis=axis)}
+        )
+
+    return summary(0), summary(1)
+
+
+@validate_params(
+    {"ais_a": ["array-like"], "ais_b": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
+def compare_ais(ais_a, ais_b):
+    """Compare two sets of AIS: distributions and, when paired, correlation.
+
+    A two-sample Kolmogorov-Smirnov test compares the distributions (two
+    models, or two data sets); when both have the same shape (the same maps,
+    for example one network on two data sets) the Pearson correlation of the
+    paired values is given too.
+
+    Parameters
+    ----------
+    ais_a, ais_b : array-like
+        AIS (any shape; flattened, NaN dropped).
+
+    Returns
+    -------
+    dict
+        ``ks_statistic``, ``ks_pvalue`` and, when paired, ``pearson_r`` and
+        ``pearson_pvalue`` (NaN where a side is constant).
+
+    See Also
+    --------
+    ais_statistics : Summaries of one set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import compare_ais
+    >>> result = compare_ais(np.arange(10.0), np.arange(10.0) * 2)
+    >>> round(result["pearson_r"], 6)
+    1.0
+    """
+    from scipy import stats
+
+    a, b = np.asarray(ais_a, np.float64), np.asarray(ais_b, np.float64)
+    ks = stats.ks_2samp(a[np.isfinite(a)], b[np.isfinite(b)])
+    result = {"ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue)}
+    if a.shape == b.shape:
+        both = np.isfinite(a) & np.isfinite(b)
+        x, y = a[both], b[both]
+        if np.ptp(x) > 0 and np.ptp(y) > 0:
+            pearson = stats.pearsonr(x, y)
+            result["pearson_r"] = float(pearson.statistic)
+            result["pearson_pvalue"] = float(pearson.pvalue)
+        else:
+            result["pearson_r"] = result["pearson_pvalue"] = float("nan")
+    return result
+
+
+# --- saliency comparison --------------------------------------------------------
+
+
+@validate_params(
+    {"values": ["array-like"], "percent": [Interval(Real, 0, 100, closed="right")]},
+    prefer_skip_nested_validation=True,
+)
+def top_region(values, *, percent):
+    """Select the pixels in the top ``percent`` % of a map.
+
+    A pixel is in when its value is at or above the map's
+    ``(100 - percent)``-th percentile (numpy's linear interpolation). Ties at
+    the threshold are all in, so a flat map (or a flat zero background that
+    reaches the threshold) is counted whole.
+
+    Parameters
+    ----------
+    values : array-like
+        The map.
+    percent : float
+        Size of the region, in percent of the pixels.
+
+    Returns
+    -------
+    ndarray of bool, same shape as ``values``
+        The region.
+
+    See Also
+    --------
+    relative_risk : Compares two maps' top regions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import top_region
+    >>> top_region(np.arange(10.0), percent=20).nonzero()[0].tolist()
+    [8, 9]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return values >= np.percentile(values, 100.0 - percent)
+
+
+@validate_params(
+    {
+        "ais_heatmaps": ["array-like"],
+        "saliency": ["array-like"],
+        "ais_percentile": [Interval(Real, 0, 100, closed="neither")],
+        "saliency_percentiles": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def saliency_precision_recall(
+    ais_heatmaps, saliency, *, ais_percentile=80, saliency_percentiles=None
+):
+    """Precision and recall of saliency maps at finding the AIS region.
+
+    The target is each AIS heatmap's pixels at or above its
+    ``ais_percentile``-th percentile (the paper: 60, 70, 80, 90); the
+    prediction is the saliency map at or above each of its
+    ``saliency_percentiles`` (default 1, 3, ..., 99). Precision is
+    ``TP / (TP + FP)``, recall ``TP / (TP + FN)``; 0/0 is NaN (no pixel
+    predicted, or no target pixel), with no division warnings.
+
+    Parameters
+    ----------
+    ais_heatmaps : sequence of ndarray of shape (height, width)
+        AIS heatmaps, at the saliency maps' size.
+    saliency : sequence of ndarray of shape (height, width)
+        Saliency maps of the same images.
+    ais_percentile : float, default=80
+        Percentile of the AIS heatmap that defines the target region.
+    saliency_percentiles : array-like or None, default=None
+        Percentiles of the saliency map swept; None is 1, 3, ..., 99.
+
+    Returns
+    -------
+    precision, recall : ndarray of shape (n_images + 1, n_thresholds)
+        One row per image, then a last row pooled over every pixel of every
+        image (counts summed before dividing).
+
+    See Also
+    --------
+    relative_risk : How much likelier the AIS region is where it is salient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import saliency_precision_recall
+    >>> h = np.arange(100.0).reshape(10, 10)
+    >>> precision, recall = saliency_precision_recall([h], [h], ais_percentile=80)
+    >>> precision.shape, float(recall[0, -1])
+    ((2, 50), 0.05)
+    """
+    percentiles = (
+        np.arange(1, 100, 2)
+        if saliency_percentiles is None
+        else np.asarray(saliency_percentiles, dtype=np.float64)
+    )
+    counts = np.zeros((len(ais_heatmaps) + 1, 3, len(percentiles)))
+    for i, (heatmap, sal) in enumerate(_pairs(ais_heatmaps, saliency, "map")):
+        target = top_region(heatmap, percent=100.0 - ais_percentile)
+        thresholds = np.percentile(sal, percentiles)
+        predicted = sal.ravel()[None, :] >= thresholds[:, None]
+        hits = predicted & target.ravel()[None, :]
+        counts[i, 0] = hits.sum(axis=1)  # true positives
+        counts[i, 1] = predicted.sum(axis=1)  # predicted positives
+        counts[i, 2] = target.sum()  # target pixels
+    counts[-1] = counts[:-1].sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = counts[:, 0] / counts[:, 1]
+        recall = counts[:, 0] / counts[:, 2]
+    return precision, recall
+
+
+@validate_params(
+    {
+        "ais_heatmaps": ["array-like"],
+        "saliency": ["array-like"],
+        "top": [Interval(Real, 0, 100, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def relative_risk(ais_heatmaps, saliency, *, top=5):
+    """Relative risk of the AIS region inside versus outside the salient region.
+
+    ``P(AIS region | salient) / P(AIS region | not salient)``, both regions
+    the ``top`` % of their map (the paper: 5, 10, 15; ties at the threshold
+    count as in, see :func:`top_region`). Edges: ``x / 0`` is ``inf`` (the
+    AIS region lies only where it is salient), ``0 / 0`` is NaN (nothing
+    outside the salient region, or no AIS region there either), with no
+    division warnings.
+
+    Parameters
+    ----------
+    ais_heatmaps : sequence of ndarray of shape (height, width)
+        AIS heatmaps, at the saliency maps' size.
+    saliency : sequence of ndarray of shape (height, width)
+        Saliency maps of the same images.
+    top : float, default=5
+        Size of both regions, in percent of the pixels.
+
+    Returns
+    -------
+    ndarray of shape (n_images,)
+        The relative risk per image.
+
+    See Also
+    --------
+    saliency_precision_recall : The same comparison over many thresholds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import relative_risk
+    >>> h = np.arange(100.0).reshape(10, 10)
+    >>> relative_risk([h, h], [h, -h], top=10).tolist()
+    [inf, 0.0]
+    """
+    risks = []
+    for heatmap, sal in _pairs(ais_heatmaps, saliency, "map"):
+        region = top_region(heatmap, percent=top)
+        salient = top_region(sal, percent=top)
+        inside = region[salient].sum(), salient.sum()
+        outside = region[~salient].sum(), (~salient).sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            risk_in = np.float64(inside[0]) / inside[1]
+            risk_out = np.float64(outside[0]) / outside[1]
+            risks.append(risk_in / risk_out)
+    return np.array(risks, dtype=np.float64)

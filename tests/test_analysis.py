@@ -89,3 +89,101 @@ def test_ais_heatmaps_point_at_the_relevant_object(input_size):
     # Measured at seed 0: 0.81 (224) and 0.85 (448), control 0.55 and 0.53.
     assert share >= 0.8
     assert share >= control["relevant_over_distractor"] + 0.2
+
+
+# --- agreement, entropy, AIS statistics ------------------------------------------
+
+
+def test_heatmap_match_known_cases():
+    from sklearn_ais.analysis import heatmap_match
+
+    rng = np.random.default_rng(0)
+    h = rng.uniform(size=(7, 7))
+    match, sizes = heatmap_match([h, h, h], [h, -h, np.ones((7, 7))])
+    assert match[0] == pytest.approx(1.0) and match[1] == pytest.approx(-1.0)
+    assert np.isnan(match[2])
+    # Different resolutions: compared at the stated size, recorded.
+    fine = np.kron(h, np.ones((2, 2)))
+    match, sizes = heatmap_match([h], [fine], size=(14, 14))
+    assert sizes == [(14, 14)] and match[0] > 0.9
+    with pytest.raises(ValueError, match="2 heatmaps against 1"):
+        heatmap_match([h, h], [h])
+
+
+def test_softmax_entropy_bounds():
+    from sklearn_ais.analysis import softmax_entropy
+
+    logits = np.array([[0.0] * 10, [50.0] + [0.0] * 9, [1.0, 2.0] + [0.0] * 8])
+    entropy = softmax_entropy(logits)
+    assert entropy[0] == pytest.approx(np.log(10))
+    assert entropy[1] == pytest.approx(0.0, abs=1e-12)
+    assert 0 < entropy[2] < np.log(10)
+    # Invariant to a shift of the logits (softmax is).
+    np.testing.assert_allclose(softmax_entropy(logits + 1000.0), entropy)
+
+
+def test_ais_statistics_and_comparison():
+    from sklearn_ais.analysis import ais_statistics, compare_ais
+
+    ais = np.array([[0.2, -0.2, np.nan], [0.4, 0.0, 0.1]])
+    per_map, per_image = ais_statistics(ais)
+    np.testing.assert_allclose(per_map["mean"], [0.3, -0.1, 0.1])
+    np.testing.assert_allclose(per_map["mad"], [0.1, 0.1, 0.0])
+    np.testing.assert_allclose(per_image["mean"], [0.0, 0.5 / 3])
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=500)
+    same = compare_ais(a, a)
+    assert same["ks_statistic"] == 0.0 and same["pearson_r"] == pytest.approx(1.0)
+    shifted = compare_ais(a, rng.normal(loc=1.0, size=400))
+    assert shifted["ks_pvalue"] < 1e-6 and "pearson_r" not in shifted
+
+
+# --- saliency comparison -------------------------------------------------------
+
+
+def test_relative_risk_known_cases():
+    from sklearn_ais.analysis import relative_risk
+
+    h = np.arange(100.0).reshape(10, 10)
+    # Identical maps: the AIS region lies only where it is salient.
+    assert relative_risk([h], [h], top=10)[0] == np.inf
+    # Disjoint top regions.
+    assert relative_risk([h], [-h], top=10)[0] == 0.0
+    # A flat saliency map: the salient region is everything, nothing outside.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(relative_risk([h], [np.zeros((10, 10))], top=10)[0])
+    # Half overlap: top 20 % of h (rows 8-9) vs a map whose top 20 % is rows
+    # 9 and 0: P(A|S) = 10/20, P(A|not S) = 10/80.
+    other = h.copy()
+    other[0] += 1000
+    assert relative_risk([h], [other], top=20)[0] == pytest.approx(4.0)
+
+
+def test_precision_recall_equal_sklearn_at_the_same_thresholds():
+    from sklearn.metrics import precision_recall_curve
+
+    from sklearn_ais.analysis import saliency_precision_recall, top_region
+
+    rng = np.random.default_rng(2)
+    heatmaps = [rng.uniform(size=(12, 16)) for _ in range(3)]
+    saliency = [h + rng.normal(scale=0.3, size=h.shape) for h in heatmaps]
+    percentiles = np.arange(1, 100, 2)
+    precision, recall = saliency_precision_recall(
+        heatmaps, saliency, ais_percentile=70, saliency_percentiles=percentiles
+    )
+    assert precision.shape == recall.shape == (4, len(percentiles))
+    for i in range(3):
+        target = top_region(heatmaps[i], percent=30).ravel()
+        scores = saliency[i].ravel()
+        sk_precision, sk_recall, sk_thresholds = precision_recall_curve(target, scores)
+        for j, threshold in enumerate(np.percentile(scores, percentiles)):
+            # sklearn's point for "score >= threshold": the smallest distinct
+            # score at or above it.
+            k = np.searchsorted(sk_thresholds, threshold)
+            assert precision[i, j] == pytest.approx(sk_precision[k])
+            assert recall[i, j] == pytest.approx(sk_recall[k])
+    # Pooled: counts summed over images.
+    assert np.all(recall[-1] >= recall[:-1].min(axis=0) - 1e-12)
+    # Recall falls as the saliency threshold rises.
+    assert np.all(np.diff(recall[:-1], axis=1) <= 1e-12)

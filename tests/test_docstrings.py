@@ -16,6 +16,7 @@ validate = pytest.importorskip("numpydoc.validate").validate
 
 MODULES = [
     "sklearn_ais",
+    "sklearn_ais.analysis",
     "sklearn_ais.datasets",
     "sklearn_ais.exceptions",
     "sklearn_ais.explain",

@@ -44,6 +44,13 @@ POSITIONAL = {
     "pointing_game": ("heatmaps", "masks"),
     "relevant_over_distractor": ("heatmaps", "relevant_masks", "distractor_masks"),
     "localisation_table": ("heatmaps", "relevant_masks", "distractor_masks"),
+    "heatmap_match": ("heatmaps_a", "heatmaps_b"),
+    "softmax_entropy": ("logits",),
+    "ais_statistics": ("ais_per_image",),
+    "compare_ais": ("ais_a", "ais_b"),
+    "top_region": ("values",),
+    "saliency_precision_recall": ("ais_heatmaps", "saliency"),
+    "relative_risk": ("ais_heatmaps", "saliency"),
 }
 
 
