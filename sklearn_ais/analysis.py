@@ -24,6 +24,7 @@ __all__ = [
     "relevant_over_distractor",
     "saliency_precision_recall",
     "softmax_entropy",
+    "spectral_residual_saliency",
     "top_region",
 ]
 
@@ -602,3 +603,61 @@ def relative_risk(ais_heatmaps, saliency, *, top=5):
             risk_out = np.float64(outside[0]) / outside[1]
             risks.append(risk_in / risk_out)
     return np.array(risks, dtype=np.float64)
+
+
+@validate_params({"images": ["array-like"]}, prefer_skip_nested_validation=True)
+def spectral_residual_saliency(images):
+    """Saliency maps that need no download: OpenCV's spectral residual.
+
+    Hou & Zhang's (2007) spectral residual, from ``cv2.saliency`` (the
+    ``opencv-contrib-python-headless`` package: ``pip install
+    sklearn_ais[saliency]``). A classic, model-free baseline to compare AIS
+    heatmaps with; any ``(height, width)`` saliency maps a user brings (for
+    example a deep saliency model's output) work in the same functions.
+
+    Parameters
+    ----------
+    images : collection of images
+        Anything the featurizers read (paths, PIL images, arrays, tensors).
+
+    Returns
+    -------
+    list of ndarray of shape (height, width), float32
+        One map per image, at the image's size, in [0, 1].
+
+    See Also
+    --------
+    relative_risk : Compares a heatmap's and a saliency map's top regions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.analysis import spectral_residual_saliency
+    >>> image = np.zeros((40, 60, 3), dtype=np.uint8)
+    >>> image[10:20, 30:40] = 255
+    >>> [m.shape for m in spectral_residual_saliency([image])]
+    [(40, 60)]
+    """
+    try:
+        import cv2
+    except ImportError as exc:
+        raise ImportError(
+            "spectral_residual_saliency needs OpenCV's contrib modules: "
+            "pip install sklearn_ais[saliency] (opencv-contrib-python-headless)."
+        ) from exc
+    from ._images import check_images, decode_image
+
+    model = cv2.saliency.StaticSaliencySpectralResidual_create()
+    maps = []
+    for index, item in enumerate(check_images(images)):
+        pixels = decode_image(item, index).numpy()
+        if pixels.dtype != np.uint8:
+            pixels = np.clip(np.round(pixels * 255), 0, 255).astype(np.uint8)
+        rgb = np.ascontiguousarray(np.moveaxis(pixels, 0, -1))
+        ok, saliency = model.computeSaliency(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise RuntimeError(
+                f"OpenCV could not compute the saliency of image {index}."
+            )
+        maps.append(np.asarray(saliency, dtype=np.float32))
+    return maps

@@ -9,7 +9,7 @@ matplotlib is imported only when something is drawn.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["HeatmapDisplay", "SelectionPathDisplay"]
+__all__ = ["HeatmapDisplay", "SaliencyComparisonDisplay", "SelectionPathDisplay"]
 
 
 def _pixels(image):
@@ -273,4 +273,120 @@ class SelectionPathDisplay:
         ax.set_ylabel("2OI (training images)")
         ax.legend(frameon=False)
         self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+class SaliencyComparisonDisplay:
+    """Where the AIS heatmap and a saliency map put their top regions.
+
+    The paper's overlay: on each image, the contours of the top 5, 10 and
+    15 % of the AIS heatmap (solid) and of the saliency map (dashed), with
+    the relative risk of the AIS region inside versus outside the salient
+    region at each size in the title.
+
+    Parameters
+    ----------
+    images : collection of images
+        The images (anything the featurizers read).
+    ais_heatmaps, saliency : sequence of ndarray of shape (height, width)
+        The AIS heatmaps and saliency maps, at the images' sizes.
+    tops : tuple of float, default=(5, 10, 15)
+        Region sizes, in percent of the pixels.
+    titles : list of str or None, default=None
+        A title per image, before the relative risks.
+
+    Attributes
+    ----------
+    figure_ : matplotlib.figure.Figure
+        The figure.
+    axes_ : ndarray of matplotlib.axes.Axes
+        One axes per image.
+    relative_risks_ : ndarray of shape (n_images, len(tops))
+        The relative risks shown.
+
+    See Also
+    --------
+    sklearn_ais.analysis.relative_risk : The numbers in the titles.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.plotting import SaliencyComparisonDisplay
+    >>> image = np.zeros((20, 20, 3), dtype=np.uint8)
+    >>> h = np.add.outer(np.arange(20.0), np.arange(20.0))
+    >>> display = SaliencyComparisonDisplay(
+    ...     images=[image], ais_heatmaps=[h], saliency=[h.T]).plot()
+    >>> display.relative_risks_.shape
+    (1, 3)
+    """
+
+    def __init__(
+        self, *, images, ais_heatmaps, saliency, tops=(5, 10, 15), titles=None
+    ):
+        self.images = images
+        self.ais_heatmaps = ais_heatmaps
+        self.saliency = saliency
+        self.tops = tops
+        self.titles = titles
+
+    def plot(self, *, ax=None, n_cols=4):
+        """Draw the overlays.
+
+        Parameters
+        ----------
+        ax : array of matplotlib Axes or None, default=None
+            At least one per image; None makes a figure.
+        n_cols : int, default=4
+            Columns of a new figure.
+
+        Returns
+        -------
+        self : SaliencyComparisonDisplay
+            With ``figure_``, ``axes_`` and ``relative_risks_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        from .analysis import relative_risk, top_region
+
+        n = len(self.ais_heatmaps)
+        if ax is None:
+            n_cols = min(n_cols, n)
+            n_rows = int(np.ceil(n / n_cols))
+            figure, axes = plt.subplots(
+                n_rows, n_cols, figsize=(3 * n_cols, 3.2 * n_rows), squeeze=False
+            )
+            axes = axes.ravel()
+            for extra in axes[n:]:
+                extra.axis("off")
+        else:
+            axes = np.ravel(np.asarray(ax, dtype=object))
+            if len(axes) < n:
+                raise ValueError(f"{n} images need {n} axes; got {len(axes)}.")
+            figure = axes[0].figure
+        risks = np.column_stack(
+            [
+                relative_risk(self.ais_heatmaps, self.saliency, top=top)
+                for top in self.tops
+            ]
+        )
+        colours = plt.get_cmap("autumn")(np.linspace(0, 0.8, len(self.tops)))
+        for i in range(n):
+            axis = axes[i]
+            axis.imshow(_pixels(self.images[i]))
+            for top, colour in zip(self.tops, colours):
+                for values, style in (
+                    (self.ais_heatmaps[i], "solid"),
+                    (self.saliency[i], "dashed"),
+                ):
+                    region = top_region(values, percent=top).astype(float)
+                    axis.contour(
+                        region, levels=[0.5], colors=[colour], linestyles=style
+                    )
+            risk_text = ", ".join(
+                f"{top:g}%: {risk:.2g}" for top, risk in zip(self.tops, risks[i])
+            )
+            title = "" if self.titles is None else f"{self.titles[i]}\n"
+            axis.set_title(f"{title}RR {risk_text}", fontsize=8)
+            axis.axis("off")
+        self.figure_, self.axes_, self.relative_risks_ = figure, axes[:n], risks
         return self

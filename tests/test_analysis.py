@@ -187,3 +187,18 @@ def test_precision_recall_equal_sklearn_at_the_same_thresholds():
     assert np.all(recall[-1] >= recall[:-1].min(axis=0) - 1e-12)
     # Recall falls as the saliency threshold rises.
     assert np.all(np.diff(recall[:-1], axis=1) <= 1e-12)
+
+
+def test_spectral_residual_saliency_finds_a_lone_object():
+    pytest.importorskip("cv2")
+    from sklearn_ais.analysis import relative_risk, spectral_residual_saliency
+
+    image = np.full((64, 80, 3), 128, dtype=np.uint8)
+    image[20:30, 50:62] = (255, 0, 0)
+    (saliency,) = spectral_residual_saliency([image])
+    assert saliency.shape == (64, 80) and saliency.dtype == np.float32
+    mask = np.zeros((64, 80), dtype=bool)
+    mask[20:30, 50:62] = True
+    assert saliency[mask].mean() > 3 * saliency[~mask].mean()
+    # An AIS heatmap on the object: its top region is where it is salient.
+    assert relative_risk([mask * 1.0 + 0.01], [saliency], top=2)[0] > 5

@@ -54,3 +54,27 @@ def test_selection_path_display():
     assert display.marker_.get_xdata()[0] == m
     assert display.marker_.get_ydata()[0] == selector.scores_path_[m - 1]
     plt.close("all")
+
+
+def test_saliency_comparison_display():
+    from sklearn_ais.analysis import relative_risk
+    from sklearn_ais.plotting import SaliencyComparisonDisplay
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (24, 30, 3), dtype=np.uint8) for _ in range(3)]
+    heatmaps = [rng.uniform(size=(24, 30)) for _ in range(3)]
+    saliency = [heatmaps[0], -heatmaps[1], rng.uniform(size=(24, 30))]
+    figure, axes = plt.subplots(1, 3)
+    display = SaliencyComparisonDisplay(
+        images=images, ais_heatmaps=heatmaps, saliency=saliency, titles=list("abc")
+    ).plot(ax=axes)
+    assert display.figure_ is figure and display.relative_risks_.shape == (3, 3)
+    assert np.isinf(display.relative_risks_[0]).all()
+    assert (display.relative_risks_[1] == 0).all()
+    np.testing.assert_array_equal(
+        display.relative_risks_[:, 1], relative_risk(heatmaps, saliency, top=10)
+    )
+    assert display.axes_[0].get_title().startswith("a\nRR 5%: inf")
+    # Two contour sets (AIS solid, saliency dashed) per region size.
+    assert len(display.axes_[2].collections) == 6
+    plt.close("all")

@@ -51,6 +51,7 @@ POSITIONAL = {
     "top_region": ("values",),
     "saliency_precision_recall": ("ais_heatmaps", "saliency"),
     "relative_risk": ("ais_heatmaps", "saliency"),
+    "spectral_residual_saliency": ("images",),
 }
 
 
