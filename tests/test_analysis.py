@@ -202,3 +202,46 @@ def test_spectral_residual_saliency_finds_a_lone_object():
     assert saliency[mask].mean() > 3 * saliency[~mask].mean()
     # An AIS heatmap on the object: its top region is where it is salient.
     assert relative_risk([mask * 1.0 + 0.01], [saliency], top=2)[0] > 5
+
+
+def test_deletion_curves_mechanics():
+    torch = pytest.importorskip("torch")
+    from torchvision.transforms import v2
+
+    from sklearn_ais import AISHeatmapExplainer, TorchvisionFeaturizer
+    from sklearn_ais._engine import embeddings_of
+    from sklearn_ais._similarity import compare, pair_similarities, upper_triangle
+    from sklearn_ais.analysis import deletion_auc, deletion_curves
+    from sklearn_ais.datasets import make_comparison_images
+
+    data = make_comparison_images(n_images=16, image_size=48, random_state=0)
+    small = v2.Compose(
+        [v2.PILToTensor(), v2.Resize((48, 48)), v2.ToDtype(torch.float32, scale=True)]
+    )
+    featurizer = TorchvisionFeaturizer(
+        model="resnet18", weights=None, random_state=0, preprocess=small
+    )
+    explainer = AISHeatmapExplainer(featurizer=featurizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        curves = deletion_curves(
+            explainer,
+            data.images,
+            data.similarity,
+            percents=(0, 50, 100),
+            cv=[(np.arange(8, 16), np.arange(8))],
+            saliency=lambda images: [im.mean(axis=-1) for im in images],
+        )
+    assert set(curves["method"]) == {"ais", "saliency", "random"}
+    at_zero = curves[curves["percent"] == 0]["score"]
+    # Nothing deleted: every method gives the test 2OI of the images as they are.
+    fitted_maps = featurizer.fit(data.images).transform(
+        [im / 255.0 for im in data.images[:8].astype(np.float32)]
+    )
+    z = pair_similarities(embeddings_of(fitted_maps), "cosine")
+    expected = compare(z, upper_triangle(data.similarity.to_numpy()[:8, :8]))
+    np.testing.assert_allclose(at_zero, expected, rtol=0, atol=1e-6)
+    # Everything deleted (mean fill): every image is a flat colour.
+    assert curves[curves["percent"] == 100]["score"].nunique() <= 3
+    auc = deletion_auc(curves)
+    assert list(auc.columns) == ["ais", "random", "saliency"] and len(auc) == 1

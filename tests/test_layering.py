@@ -41,6 +41,8 @@ LAYERS = {
     "_similarity": "numpy core",
     "_kernels": "numpy core",
     "_human": "numpy core",
+    "_heatmaps": "numpy core",
+    "analysis": "figures",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
     "exceptions": "warnings",

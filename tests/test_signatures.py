@@ -52,6 +52,8 @@ POSITIONAL = {
     "saliency_precision_recall": ("ais_heatmaps", "saliency"),
     "relative_risk": ("ais_heatmaps", "saliency"),
     "spectral_residual_saliency": ("images",),
+    "deletion_curves": ("explainer", "images", "y"),
+    "deletion_auc": ("curves",),
 }
 
 
