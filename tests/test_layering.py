@@ -35,6 +35,8 @@ FORBIDDEN = {
     "engine and torch side": ESTIMATORS | CLI | PACKAGE_ROOT,
     "figures": ESTIMATORS | CLI | PACKAGE_ROOT,
     "estimators": CLI | PACKAGE_ROOT,
+    # The report draws fitted estimators; it reads the package's version.
+    "report": CLI,
 }
 # module (without the package prefix): its layer.
 LAYERS = {
@@ -59,6 +61,7 @@ LAYERS = {
     "model_selection": "estimators",
     "explain": "estimators",
     "plotting": "figures",
+    "report": "report",
 }
 
 
