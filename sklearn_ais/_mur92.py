@@ -207,6 +207,9 @@ def load_mur92(*, data_home=None, download=False):
             based scores equal those computed on ``-dissimilarity``.
         subject_dissimilarities : ndarray of shape (16, 92, 92)
             The dissimilarity matrix of each subject.
+        subject_dissimilarity_frames : list of pandas.DataFrame
+            The same 16 matrices, each 92 x 92 with index and columns
+            ``ids`` (ready to pass as ``y``).
         categories : pandas.DataFrame of shape (92, 5)
             Per image: ``category`` (one of "human bodypart", "human face",
             "nonhuman bodypart", "nonhuman face", "natural inanimate",
@@ -293,6 +296,9 @@ def load_mur92(*, data_home=None, download=False):
         dissimilarity=dissimilarity,
         similarity=similarity,
         subject_dissimilarities=subject_rdms,
+        subject_dissimilarity_frames=[
+            pd.DataFrame(rdm, index=ids, columns=ids) for rdm in subject_rdms
+        ],
         categories=categories,
         category_vectors=category_vectors,
         neural_dissimilarities=neural,

@@ -45,6 +45,7 @@ LAYERS = {
     "_human": "numpy core",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
+    "_peterson": "numpy core",
     "exceptions": "warnings",
     "_engine.base": "engine without torch",
     "_engine.gap": "engine without torch",

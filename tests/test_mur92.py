@@ -80,6 +80,14 @@ def test_shapes_and_dtypes(data):
     assert "Mur" in data.DESCR
 
 
+def test_subject_frames_are_the_subject_matrices_labelled(data):
+    frames = data.subject_dissimilarity_frames
+    assert len(frames) == 16
+    for frame, matrix in zip(frames, data.subject_dissimilarities):
+        assert list(frame.index) == list(frame.columns) == data.ids
+        np.testing.assert_array_equal(frame.to_numpy(), matrix)
+
+
 def test_ids_are_aligned(data):
     assert data.ids == [f"mur{i:02d}" for i in range(92)]
     frames = [

@@ -33,6 +33,8 @@ POSITIONAL = {
     "main": ("argv",),
     # The folder it writes, as savefig(fname, *).
     "write_report": ("out_dir",),
+    # The folder it reads, as load_files(container_path, *).
+    "load_peterson2018": ("root",),
     # The maps an array holds.
     "FeatureMaps": ("maps",),
     # The model and its data, as in cross_val_score(estimator, X, y, *).
