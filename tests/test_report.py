@@ -184,6 +184,12 @@ def _bad_matrix(tmp_path, study):
     (corrupt / "img005.png").write_bytes(b"not a png")
     cases["corrupt image"] = ([], None, corrupt, "img005.png")
     cases["unknown format"] = ([], tmp_path / "m.xlsx", None, "unknown format")
+    cases["too many folds"] = (
+        ["--folds", "5"],
+        None,
+        None,
+        "--folds: at most 4 folds for 12 images",
+    )
     return cases
 
 
