@@ -1,13 +1,12 @@
 """Loader for the Mur et al. (2013) similarity judgments of the 92 images.
 
 The files are not shipped with the package: they are read from a local
-directory or downloaded once from the public rsatoolbox repository, pinned to
-one commit and checked against their SHA-256 digests.
+directory or downloaded once (with pooch) from the public rsatoolbox
+repository, pinned to one commit and checked against their SHA-256 digests.
 """
 
 import hashlib
 import os
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -98,31 +97,37 @@ def _has_files(directory):
     return all((directory / name).is_file() for name in FILES_SHA256)
 
 
-def _download(name, directory):
-    """Download one file into ``directory`` and check its digest.
+def _downloader():
+    """pooch's HTTP downloader (tests replace this function: no network)."""
+    import pooch
 
-    The bytes go to a ``.part`` file that is renamed only once its digest is
-    right, so an interrupted or corrupted download never looks complete.
+    return pooch.HTTPDownloader(progressbar=False, timeout=60)
+
+
+def _download(name, directory):
+    """Download one file into ``directory`` with pooch, checked by SHA-256.
+
+    pooch writes to a temporary file that becomes ``name`` only once its
+    digest is right, so an interrupted or corrupted download never looks
+    complete.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / name
-    partial = directory / (name + ".part")
-    digest = hashlib.sha256()
+    import pooch
+
     try:
-        with urllib.request.urlopen(_BASE_URL + name, timeout=60) as response:
-            with open(partial, "wb") as f:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    digest.update(chunk)
-                    f.write(chunk)
-        if digest.hexdigest() != FILES_SHA256[name]:
-            raise OSError(
-                f"The downloaded file {name} has SHA-256 {digest.hexdigest()}, "
-                f"expected {FILES_SHA256[name]}; it was removed. Try again, or "
-                f"place the file in {directory} by hand."
-            )
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+        pooch.retrieve(
+            url=_BASE_URL + name,
+            known_hash=f"sha256:{FILES_SHA256[name]}",
+            fname=name,
+            path=directory,
+            downloader=_downloader(),
+            progressbar=False,
+        )
+    except ValueError as error:  # pooch's digest mismatch
+        raise OSError(
+            f"The downloaded file {name} does not have the published SHA-256 "
+            f"{FILES_SHA256[name]}; it was removed. Try again, or place the "
+            f"file in {directory} by hand. ({error})"
+        ) from error
 
 
 def _check_digests(directory):
@@ -207,6 +212,9 @@ def load_mur92(*, data_home=None, download=False):
             based scores equal those computed on ``-dissimilarity``.
         subject_dissimilarities : ndarray of shape (16, 92, 92)
             The dissimilarity matrix of each subject.
+        subject_dissimilarity_frames : list of pandas.DataFrame
+            The same 16 matrices, each 92 x 92 with index and columns
+            ``ids`` (ready to pass as ``y``).
         categories : pandas.DataFrame of shape (92, 5)
             Per image: ``category`` (one of "human bodypart", "human face",
             "nonhuman bodypart", "nonhuman face", "natural inanimate",
@@ -293,6 +301,9 @@ def load_mur92(*, data_home=None, download=False):
         dissimilarity=dissimilarity,
         similarity=similarity,
         subject_dissimilarities=subject_rdms,
+        subject_dissimilarity_frames=[
+            pd.DataFrame(rdm, index=ids, columns=ids) for rdm in subject_rdms
+        ],
         categories=categories,
         category_vectors=category_vectors,
         neural_dissimilarities=neural,

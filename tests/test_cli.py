@@ -83,10 +83,25 @@ def test_every_flag_has_help():
         assert action.help, action.option_strings
 
 
-def test_synthetic_demo_runs(capsys):
+def test_synthetic_demo_runs(capsys, tmp_path, monkeypatch):
+    # The report goes to sklearn_ais_demo_report/ in the current directory.
+    monkeypatch.chdir(tmp_path)
     assert main(["demo", "--data", "synthetic", "--folds", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "Synthetic problem" in out and "Retained" in out
+    report = tmp_path / "sklearn_ais_demo_report"
+    assert f"Report: {report / 'index.html'}" in out
+    # No explainer on a feature matrix: no heatmaps, no per-image table.
+    assert {p.name for p in report.iterdir()} == {
+        "index.html",
+        "full_vs_retained.png",
+        "selection_path.png",
+        "ais_distribution.png",
+        "folds.csv",
+        "maps.csv",
+        "results.json",
+        "manifest.json",
+    }
 
 
 def test_command_in_a_subprocess():

@@ -23,6 +23,7 @@ MODULES = [
     "sklearn_ais.featurizers",
     "sklearn_ais.model_selection",
     "sklearn_ais.plotting",
+    "sklearn_ais.report",
     "sklearn_ais.cli",
 ]
 

@@ -35,6 +35,8 @@ FORBIDDEN = {
     "engine and torch side": ESTIMATORS | CLI | PACKAGE_ROOT,
     "figures": ESTIMATORS | CLI | PACKAGE_ROOT,
     "estimators": CLI | PACKAGE_ROOT,
+    # The report draws fitted estimators; it reads the package's version.
+    "report": CLI,
 }
 # module (without the package prefix): its layer.
 LAYERS = {
@@ -45,6 +47,7 @@ LAYERS = {
     "analysis": "figures",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
+    "_peterson": "numpy core",
     "exceptions": "warnings",
     "_engine.base": "engine without torch",
     "_engine.gap": "engine without torch",
@@ -61,6 +64,7 @@ LAYERS = {
     "model_selection": "estimators",
     "explain": "estimators",
     "plotting": "figures",
+    "report": "report",
 }
 
 

@@ -1,10 +1,7 @@
-import io
 import os
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -50,19 +47,19 @@ def no_default_dirs(monkeypatch, tmp_path):
 
 @pytest.fixture
 def fake_urlopen(monkeypatch, mur92_dir):
-    """Serve the local files instead of the network; records requested URLs."""
+    """pooch's downloader serves the local files; records requested URLs."""
     requested = []
 
     def serve(corrupt=()):
-        def urlopen(url, timeout=None):
+        def download(url, output_file, pooch_instance, check_only=False):
             requested.append(url)
             name = url.rsplit("/", 1)[-1]
             payload = bytearray((mur92_dir / name).read_bytes())
             if name in corrupt:
                 payload[len(payload) // 2] ^= 0xFF
-            return io.BytesIO(bytes(payload))
+            Path(output_file).write_bytes(bytes(payload))
 
-        monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+        monkeypatch.setattr(_mur92, "_downloader", lambda: download)
         return requested
 
     return serve
@@ -78,6 +75,14 @@ def test_shapes_and_dtypes(data):
     assert data.category_vectors.shape == (92, 12)
     assert set(data.neural_dissimilarities) == {"mIT_674neurons", "hITvisStim_316vx"}
     assert "Mur" in data.DESCR
+
+
+def test_subject_frames_are_the_subject_matrices_labelled(data):
+    frames = data.subject_dissimilarity_frames
+    assert len(frames) == 16
+    for frame, matrix in zip(frames, data.subject_dissimilarities):
+        assert list(frame.index) == list(frame.columns) == data.ids
+        np.testing.assert_array_equal(frame.to_numpy(), matrix)
 
 
 def test_ids_are_aligned(data):
@@ -235,11 +240,12 @@ def test_corrupted_download_raises_and_leaves_nothing(fake_urlopen, tmp_path):
 
 
 def test_network_error_leaves_nothing(monkeypatch, tmp_path):
-    def urlopen(url, timeout=None):
-        raise urllib.error.URLError("no network")
+    def download(url, output_file, pooch_instance, check_only=False):
+        Path(output_file).write_bytes(b"partial")
+        raise ConnectionError("no network")
 
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    with pytest.raises(urllib.error.URLError):
+    monkeypatch.setattr(_mur92, "_downloader", lambda: download)
+    with pytest.raises(ConnectionError):
         load_mur92(data_home=tmp_path, download=True)
     assert list(tmp_path.iterdir()) == []
 

@@ -19,6 +19,7 @@ MODULES = [
     "sklearn_ais.featurizers",
     "sklearn_ais.model_selection",
     "sklearn_ais.plotting",
+    "sklearn_ais.report",
     "sklearn_ais.cli",
 ]
 # Data arguments, positional wherever they come first.
@@ -30,6 +31,10 @@ POSITIONAL = {
     "make_comparison_images": ("n_images", "image_size"),
     # The command's own arguments, as in argparse.
     "main": ("argv",),
+    # The folder it writes, as savefig(fname, *).
+    "write_report": ("out_dir",),
+    # The folder it reads, as load_files(container_path, *).
+    "load_peterson2018": ("root",),
     # The maps an array holds.
     "FeatureMaps": ("maps",),
     # The model and its data, as in cross_val_score(estimator, X, y, *).

