@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_ais.analysis import (
@@ -245,3 +246,27 @@ def test_deletion_curves_mechanics():
     assert curves[curves["percent"] == 100]["score"].nunique() <= 3
     auc = deletion_auc(curves)
     assert list(auc.columns) == ["ais", "random", "saliency"] and len(auc) == 1
+
+
+def test_split_half_reliability_bounds():
+    from sklearn_ais import AISHeatmapExplainer
+    from sklearn_ais.analysis import split_half_reliability
+    from sklearn_ais.datasets import make_alignment_problem
+
+    _, H, _ = make_alignment_problem(14, 4, 2, noise=0.1, random_state=0)
+    maps = np.random.default_rng(0).uniform(size=(14, 8, 3, 3))
+    explainer = AISHeatmapExplainer(featurizer="passthrough")
+    same = split_half_reliability(explainer, maps, [H] * 6, n_splits=2)
+    np.testing.assert_allclose(same["ais_reliability"], 1.0)
+    # Subjects who share nothing but noise: far less reliable.
+    rng = np.random.default_rng(1)
+    noisy = []
+    for _ in range(6):
+        noise = np.triu(rng.normal(size=(14, 14)), 1)
+        subject = H.to_numpy() * 0.0 + noise + noise.T
+        np.fill_diagonal(subject, subject.max() + 1.0)
+        noisy.append(pd.DataFrame(subject, index=H.index, columns=H.columns))
+    noise_only = split_half_reliability(explainer, maps, noisy, n_splits=3)
+    assert noise_only["ais_r"].mean() < 0.5
+    with pytest.raises(ValueError, match="at least 2 subjects"):
+        split_half_reliability(explainer, maps, [H])

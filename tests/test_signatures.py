@@ -59,6 +59,7 @@ POSITIONAL = {
     "spectral_residual_saliency": ("images",),
     "deletion_curves": ("explainer", "images", "y"),
     "deletion_auc": ("curves",),
+    "split_half_reliability": ("explainer", "X", "subject_matrices"),
 }
 
 
