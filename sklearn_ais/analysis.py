@@ -24,6 +24,7 @@ __all__ = [
     "deletion_auc",
     "deletion_curves",
     "heatmap_match",
+    "match_entropy_correlation",
     "localisation_table",
     "pointing_game",
     "relative_risk",
@@ -339,6 +340,58 @@ def softmax_entropy(logits):
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return -(np.exp(log_p) * log_p).sum(axis=1)
+
+
+@validate_params(
+    {"match": ["array-like"], "entropy_a": ["array-like"], "entropy_b": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
+def match_entropy_correlation(match, entropy_a, entropy_b):
+    """Pearson correlation of heatmap Match with the two models' maxEntropy.
+
+    The paper asks whether two networks' heatmaps disagree more on the
+    images that either network is unsure about: maxEntropy is the larger of
+    the two post-softmax entropies per image (:func:`softmax_entropy`).
+
+    Parameters
+    ----------
+    match : array-like of shape (n_images,)
+        :func:`heatmap_match` of the two models.
+    entropy_a, entropy_b : array-like of shape (n_images,)
+        Each model's entropy per image.
+
+    Returns
+    -------
+    dict
+        ``r`` and ``pvalue`` (NaN where undefined), and ``n`` images used
+        (NaN matches dropped).
+
+    See Also
+    --------
+    heatmap_match, softmax_entropy : The two sides.
+
+    Examples
+    --------
+    >>> from sklearn_ais.analysis import match_entropy_correlation
+    >>> result = match_entropy_correlation([0.9, 0.5, 0.1], [0.1, 1.0, 2.0],
+    ...                                    [0.2, 0.5, 1.5])
+    >>> result["r"] < 0, result["n"]
+    (True, 3)
+    """
+    from scipy import stats
+
+    match = np.asarray(match, np.float64)
+    max_entropy = np.maximum(np.asarray(entropy_a, float), np.asarray(entropy_b, float))
+    keep = np.isfinite(match) & np.isfinite(max_entropy)
+    x, y = match[keep], max_entropy[keep]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return {"r": float("nan"), "pvalue": float("nan"), "n": int(len(x))}
+    result = stats.pearsonr(x, y)
+    return {
+        "r": float(result.statistic),
+        "pvalue": float(result.pvalue),
+        "n": int(len(x)),
+    }
 
 
 # --- AIS statistics ---------------------------------------------------------------

@@ -9,7 +9,12 @@ matplotlib is imported only when something is drawn.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["HeatmapDisplay", "SaliencyComparisonDisplay", "SelectionPathDisplay"]
+__all__ = [
+    "AISDistributionDisplay",
+    "HeatmapDisplay",
+    "SaliencyComparisonDisplay",
+    "SelectionPathDisplay",
+]
 
 
 def _pixels(image):
@@ -389,4 +394,101 @@ class SaliencyComparisonDisplay:
             axis.set_title(f"{title}RR {risk_text}", fontsize=8)
             axis.axis("off")
         self.figure_, self.axes_, self.relative_risks_ = figure, axes[:n], risks
+        return self
+
+
+class AISDistributionDisplay:
+    """Histograms of AIS, one per model or data set (the paper's Figures 3-4).
+
+    Shared bins, so that several networks' or data sets' AIS can be compared
+    by eye; most maps sit near 0, the few that matter in the tails.
+
+    Parameters
+    ----------
+    ais : dict of str to array-like
+        AIS per label (dataset AIS of several models, or per-image AIS
+        flattened); NaN dropped.
+    bins : int, default=50
+        Bins shared by every histogram.
+
+    Attributes
+    ----------
+    figure_, ax_ : matplotlib Figure and Axes
+        Where it is drawn.
+    bars_ : dict of str to matplotlib BarContainer
+        One histogram per label.
+
+    See Also
+    --------
+    sklearn_ais.analysis.compare_ais : Tests the difference of two of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.plotting import AISDistributionDisplay
+    >>> rng = np.random.default_rng(0)
+    >>> display = AISDistributionDisplay(
+    ...     ais={"a": rng.normal(size=100), "b": rng.normal(1, size=100)}).plot()
+    >>> sorted(display.bars_)
+    ['a', 'b']
+    """
+
+    def __init__(self, *, ais, bins=50):
+        self.ais = ais
+        self.bins = bins
+
+    @classmethod
+    def from_estimator(cls, estimator, *, per_image=False, label=None, **plot_params):
+        """Plot a fitted selector's or explainer's AIS.
+
+        Parameters
+        ----------
+        estimator : AISFeatureMapSelector or AISHeatmapExplainer
+            Fitted.
+        per_image : bool, default=False
+            The explainer's per-image AIS (all images and maps) instead of
+            the dataset AIS.
+        label : str or None, default=None
+            Legend label; None is the estimator's class name.
+        **plot_params : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        AISDistributionDisplay
+        """
+        check_is_fitted(estimator)
+        values = estimator.ais_per_image_ if per_image else estimator.ais_
+        label = type(estimator).__name__ if label is None else label
+        return cls(ais={label: np.ravel(values)}).plot(**plot_params)
+
+    def plot(self, *, ax=None):
+        """Draw the histograms.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
+
+        Returns
+        -------
+        self : AISDistributionDisplay
+            With ``figure_``, ``ax_`` and ``bars_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.5))
+        values = {k: np.ravel(np.asarray(v, float)) for k, v in self.ais.items()}
+        values = {k: v[np.isfinite(v)] for k, v in values.items()}
+        edges = np.histogram_bin_edges(np.concatenate(list(values.values())), self.bins)
+        self.bars_ = {}
+        for label, v in values.items():
+            _, _, bars = ax.hist(v, bins=edges, alpha=0.6, label=label)
+            self.bars_[label] = bars
+        ax.axvline(0.0, color="0.3", linewidth=0.8)
+        ax.set_xlabel("AIS (drop of the 2OI when the map is zeroed)")
+        ax.set_ylabel("count")
+        ax.legend(frameon=False)
+        self.ax_, self.figure_ = ax, ax.figure
         return self

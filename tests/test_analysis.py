@@ -270,3 +270,15 @@ def test_split_half_reliability_bounds():
     assert noise_only["ais_r"].mean() < 0.5
     with pytest.raises(ValueError, match="at least 2 subjects"):
         split_half_reliability(explainer, maps, [H])
+
+
+def test_match_entropy_correlation():
+    from sklearn_ais.analysis import match_entropy_correlation
+
+    match = np.array([0.9, 0.7, np.nan, 0.2, 0.1])
+    low, high = np.array([0.1, 0.3, 0.5, 1.0, 1.5]), np.array([0.2, 0.2, 0.2, 0.2, 2.0])
+    result = match_entropy_correlation(match, low, high)
+    assert result["n"] == 4
+    expected = np.corrcoef([0.9, 0.7, 0.2, 0.1], [0.2, 0.3, 1.0, 2.0])[0, 1]
+    assert result["r"] == pytest.approx(expected)
+    assert np.isnan(match_entropy_correlation([1, 1, 1], low[:3], high[:3])["r"])

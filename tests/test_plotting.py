@@ -78,3 +78,15 @@ def test_saliency_comparison_display():
     # Two contour sets (AIS solid, saliency dashed) per region size.
     assert len(display.axes_[2].collections) == 6
     plt.close("all")
+
+
+def test_ais_distribution_display(explainer_and_images):
+    from sklearn_ais.plotting import AISDistributionDisplay
+
+    explainer, _ = explainer_and_images
+    figure, ax = plt.subplots()
+    display = AISDistributionDisplay.from_estimator(explainer, per_image=True, ax=ax)
+    assert display.ax_ is ax and list(display.bars_) == ["AISHeatmapExplainer"]
+    counts = sum(patch.get_height() for patch in display.bars_["AISHeatmapExplainer"])
+    assert counts == np.isfinite(explainer.ais_per_image_).sum()
+    plt.close("all")

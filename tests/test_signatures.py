@@ -60,6 +60,7 @@ POSITIONAL = {
     "deletion_curves": ("explainer", "images", "y"),
     "deletion_auc": ("curves",),
     "split_half_reliability": ("explainer", "X", "subject_matrices"),
+    "match_entropy_correlation": ("match", "entropy_a", "entropy_b"),
 }
 
 
