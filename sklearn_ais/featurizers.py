@@ -739,6 +739,12 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         The network.
     weights_path : str, os.PathLike or None, default=None
         State dict file; ``None`` is the variant's installed weights file.
+    pretrained : bool, default=True
+        False: the same architecture with random weights (seeded by
+        ``random_state``), the control of the model-randomisation check.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random weights when ``pretrained=False``; see
+        :class:`TorchvisionFeaturizer`.
     {common}
 
     Attributes
@@ -763,6 +769,8 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         **_BaseFeaturizer._parameter_constraints,
         "variant": [StrOptions({"lite0", "lite1", "lite2"})],
         "weights_path": [str, os.PathLike, None],
+        "pretrained": ["boolean"],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -770,6 +778,8 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         *,
         variant="lite0",
         weights_path=None,
+        pretrained=True,
+        random_state=None,
         input_size=224,
         preprocess=None,
         batch_size=32,
@@ -779,6 +789,8 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     ):
         self.variant = variant
         self.weights_path = weights_path
+        self.pretrained = pretrained
+        self.random_state = random_state
         self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
@@ -789,11 +801,18 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     def _build_backbone(self):
         from ._backbones import efficientnet_lite_backbone
 
-        return efficientnet_lite_backbone(self.variant, self.weights_path)
+        return efficientnet_lite_backbone(
+            self.variant, self.weights_path, pretrained=self.pretrained
+        )
+
+    def _random_weights(self):
+        return not self.pretrained
 
     def _network_identity(self):
         from ._backbones import efficientnet_lite_weights_path, weights_identity
 
+        if not self.pretrained:
+            return (f"efficientnet_{self.variant}", "random")
         try:
             path = efficientnet_lite_weights_path(self.variant, self.weights_path)
         except ImportError:

