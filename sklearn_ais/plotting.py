@@ -27,6 +27,30 @@ def _pixels(image):
     return np.moveaxis(pixels, 0, -1)
 
 
+def _grid(n, ax, n_cols, cell, noun):
+    """``(figure, axes)``: ``n`` axes, the user's or a new grid of ``n_cols``.
+
+    ``cell`` is the (width, height) in inches of one axes of a new grid, and
+    ``noun`` names what each axes shows (for the error).
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        axes = np.ravel(np.asarray(ax, dtype=object))
+        if len(axes) < n:
+            raise ValueError(f"{n} {noun} need {n} axes; got {len(axes)}.")
+        return axes[0].figure, axes[:n]
+    n_cols = min(n_cols, n)
+    n_rows = int(np.ceil(n / n_cols))
+    figure, axes = plt.subplots(
+        n_rows, n_cols, figsize=(cell[0] * n_cols, cell[1] * n_rows), squeeze=False
+    )
+    axes = axes.ravel()
+    for extra in axes[n:]:
+        extra.axis("off")
+    return figure, axes[:n]
+
+
 class HeatmapDisplay:
     """A grid of heatmaps, overlaid on their images (warm = important).
 
@@ -129,23 +153,9 @@ class HeatmapDisplay:
         self : HeatmapDisplay
             With ``figure_``, ``axes_``, ``overlays_`` and ``colorbar_`` set.
         """
-        import matplotlib.pyplot as plt
 
         n = len(self.heatmaps)
-        if ax is None:
-            n_cols = min(n_cols, n)
-            n_rows = int(np.ceil(n / n_cols))
-            figure, axes = plt.subplots(
-                n_rows, n_cols, figsize=(2.6 * n_cols, 2.6 * n_rows), squeeze=False
-            )
-            axes = axes.ravel()
-            for extra in axes[n:]:
-                extra.axis("off")
-        else:
-            axes = np.ravel(np.asarray(ax, dtype=object))
-            if len(axes) < n:
-                raise ValueError(f"{n} heatmaps need {n} axes; got {len(axes)}.")
-            figure = axes[0].figure
+        figure, axes = _grid(n, ax, n_cols, (2.6, 2.6), "heatmaps")
         high = max(float(np.max(h)) for h in self.heatmaps) if n else 1.0
         low = min(float(np.min(h)) for h in self.heatmaps) if n else 0.0
         # Signed heatmaps get a scale symmetric around zero.
@@ -169,9 +179,9 @@ class HeatmapDisplay:
                 axis.set_title(self.titles[i], fontsize=9)
             axis.axis("off")
         self.colorbar_ = figure.colorbar(
-            overlays[0], ax=list(axes[:n]), shrink=0.8, label="AIS-weighted activation"
+            overlays[0], ax=list(axes), shrink=0.8, label="AIS-weighted activation"
         )
-        self.figure_, self.axes_, self.overlays_ = figure, axes[:n], overlays
+        self.figure_, self.axes_, self.overlays_ = figure, axes, overlays
         return self
 
 
@@ -354,20 +364,7 @@ class SaliencyComparisonDisplay:
         from .analysis import relative_risk, top_region
 
         n = len(self.ais_heatmaps)
-        if ax is None:
-            n_cols = min(n_cols, n)
-            n_rows = int(np.ceil(n / n_cols))
-            figure, axes = plt.subplots(
-                n_rows, n_cols, figsize=(3 * n_cols, 3.2 * n_rows), squeeze=False
-            )
-            axes = axes.ravel()
-            for extra in axes[n:]:
-                extra.axis("off")
-        else:
-            axes = np.ravel(np.asarray(ax, dtype=object))
-            if len(axes) < n:
-                raise ValueError(f"{n} images need {n} axes; got {len(axes)}.")
-            figure = axes[0].figure
+        figure, axes = _grid(n, ax, n_cols, (3, 3.2), "images")
         risks = np.column_stack(
             [
                 relative_risk(self.ais_heatmaps, self.saliency, top=top)
@@ -393,7 +390,7 @@ class SaliencyComparisonDisplay:
             title = "" if self.titles is None else f"{self.titles[i]}\n"
             axis.set_title(f"{title}RR {risk_text}", fontsize=8)
             axis.axis("off")
-        self.figure_, self.axes_, self.relative_risks_ = figure, axes[:n], risks
+        self.figure_, self.axes_, self.relative_risks_ = figure, axes, risks
         return self
 
 
