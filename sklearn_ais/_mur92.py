@@ -5,7 +5,6 @@ directory or downloaded once (with pooch) from the public rsatoolbox
 repository, pinned to one commit and checked against their SHA-256 digests.
 """
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from scipy.io import loadmat
 from scipy.spatial.distance import squareform
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
+
+from ._files import file_sha256
 
 N_IMAGES = 92
 N_SUBJECTS = 16
@@ -32,7 +33,6 @@ FILES_SHA256 = {
 }
 _ENV_VAR = "SKLEARN_AIS_DATA"
 _SUBDIR = "mur92"
-_CHUNK = 1 << 16
 
 _DESCR = """\
 Mur et al. (2013) human similarity judgments of 92 object images
@@ -68,14 +68,6 @@ References
   representations in inferior temporal cortex of man and monkey. Neuron,
   60(6), 1126-1141.
 """
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _candidate_dirs(data_home):
@@ -132,7 +124,7 @@ def _download(name, directory):
 
 def _check_digests(directory):
     for name, expected in FILES_SHA256.items():
-        actual = _sha256(directory / name)
+        actual = file_sha256(directory / name)
         if actual != expected:
             raise OSError(
                 f"{directory / name} has SHA-256 {actual}, expected {expected}. "

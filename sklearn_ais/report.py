@@ -23,7 +23,6 @@ Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through
 ``pyplot``, so writing a report neither needs nor changes a backend.
 """
 
-import hashlib
 import html
 import json
 import os
@@ -38,6 +37,7 @@ import pandas as pd
 from sklearn.utils._param_validation import HasMethods, validate_params
 
 from . import __version__
+from ._files import file_sha256
 from .model_selection import FullVsRetained
 
 __all__ = ["write_report"]
@@ -60,7 +60,6 @@ PACKAGES = (
     "torchvision",
     "matplotlib",
 )
-_CHUNK = 1 << 16
 
 
 def _version(package):
@@ -70,15 +69,6 @@ def _version(package):
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
-
-
-def file_sha256(path):
-    """SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _json_ready(value):

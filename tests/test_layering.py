@@ -44,6 +44,7 @@ LAYERS = {
     "_kernels": "numpy core",
     "_human": "numpy core",
     "_heatmaps": "numpy core",
+    "_files": "numpy core",
     "analysis": "figures",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",

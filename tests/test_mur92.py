@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from sklearn_ais import _mur92
+from sklearn_ais._files import file_sha256
 from sklearn_ais._mur92 import FILES_SHA256, load_mur92
 
 # The repository is cloned beside ``shared/`` (here and in CI): its data root
@@ -164,7 +165,7 @@ def test_neural_rdms_reflect_animacy(data):
 
 def test_files_match_published_sha256(mur92_dir):
     for name, expected in FILES_SHA256.items():
-        assert _mur92._sha256(mur92_dir / name) == expected
+        assert file_sha256(mur92_dir / name) == expected
 
 
 def test_corrupted_local_file_raises(mur92_dir, tmp_path):
