@@ -426,8 +426,8 @@ def write_report(
     >>> result = compare_full_vs_retained(
     ...     AISFeatureMapSelector(), X, H, cv=KFold(2, shuffle=True, random_state=0))
     >>> import tempfile
-    >>> page = write_report(tempfile.mkdtemp(), selector=selector, result=result)
-    >>> page.name
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write_report(folder, selector=selector, result=result).name
     'index.html'
     """
     out = Path(out_dir)
