@@ -140,8 +140,9 @@ def check_ids(x_ids, y_ids):
         )
         problem = f"X and y hold the same ids in another order ({where})."
     else:
-        missing = [label for label in x_ids if str(label) not in set(y_str)]
-        extra = [label for label in y_ids if str(label) not in set(x_str)]
+        in_y, in_x = set(y_str), set(x_str)
+        missing = [label for label in x_ids if str(label) not in in_y]
+        extra = [label for label in y_ids if str(label) not in in_x]
         problem = "The item ids of X are not those of y:"
         if missing:
             problem += f" ids of X not in y's index: {_show(missing)};"
