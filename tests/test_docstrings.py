@@ -11,21 +11,11 @@ import importlib
 import inspect
 
 import pytest
+from _public import PUBLIC_MODULES
 
 validate = pytest.importorskip("numpydoc.validate").validate
 
-MODULES = [
-    "sklearn_ais",
-    "sklearn_ais.analysis",
-    "sklearn_ais.datasets",
-    "sklearn_ais.exceptions",
-    "sklearn_ais.explain",
-    "sklearn_ais.featurizers",
-    "sklearn_ais.model_selection",
-    "sklearn_ais.plotting",
-    "sklearn_ais.report",
-    "sklearn_ais.cli",
-]
+MODULES = PUBLIC_MODULES
 
 # Codes not enforced, as in scikit-learn's sklearn/tests/test_docstrings.py:
 IGNORED = {

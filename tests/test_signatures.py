@@ -9,19 +9,9 @@ import importlib
 import inspect
 
 import pytest
+from _public import PUBLIC_MODULES
 
-MODULES = [
-    "sklearn_ais",
-    "sklearn_ais.analysis",
-    "sklearn_ais.datasets",
-    "sklearn_ais.exceptions",
-    "sklearn_ais.explain",
-    "sklearn_ais.featurizers",
-    "sklearn_ais.model_selection",
-    "sklearn_ais.plotting",
-    "sklearn_ais.report",
-    "sklearn_ais.cli",
-]
+MODULES = PUBLIC_MODULES
 # Data arguments, positional wherever they come first.
 _MODEL_DATA = ("estimator", "X", "y")
 # name: parameters that may be positional.
