@@ -84,6 +84,27 @@ def _one_line_error(capsys):
     return lines[0]
 
 
+def _same_folds_as_the_api(out, images, data, n_splits, n_repeats):
+    """Assert the report's folds equal the Python API's on the same maps.
+
+    Returns the maps and the API's ``FullVsRetained``.
+    """
+    paths = pd.Series([str(images / f"{i}.png") for i in data.ids], index=data.ids)
+    maps = EfficientNetLite0Featurizer().fit_transform(paths)
+    expected = compare_full_vs_retained(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=0),
+    )
+    folds = pd.read_csv(out / "folds.csv")
+    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(
+        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
+    )
+    return maps, expected
+
+
 def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
     out = tmp_path / "report"
     assert _run(study, out) == 0
@@ -92,21 +113,7 @@ def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
 
     # The Python API on the same maps and folds.
     data = study["data"]
-    paths = pd.Series(
-        [str(study["images"] / f"{i}.png") for i in data.ids], index=data.ids
-    )
-    maps = EfficientNetLite0Featurizer().fit_transform(paths)
-    expected = compare_full_vs_retained(
-        AISFeatureMapSelector(),
-        maps,
-        data.similarity,
-        cv=RepeatedKFold(n_splits=2, n_repeats=1, random_state=0),
-    )
-    folds = pd.read_csv(out / "folds.csv")
-    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
-    np.testing.assert_allclose(
-        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
-    )
+    maps, expected = _same_folds_as_the_api(out, study["images"], data, 2, 1)
     selector = AISFeatureMapSelector().fit(maps, data.similarity)
     table = pd.read_csv(out / "maps.csv")
     np.testing.assert_allclose(table["ais"], selector.ais_, rtol=0, atol=TOLERANCE)
@@ -235,19 +242,7 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
     assert main([*argv, "--out", str(out), "--verbose", "0"]) == 0
     capsys.readouterr()
 
-    paths = pd.Series([str(images / f"{i}.png") for i in data.ids], index=data.ids)
-    maps = EfficientNetLite0Featurizer().fit_transform(paths)
-    expected = compare_full_vs_retained(
-        AISFeatureMapSelector(),
-        maps,
-        data.similarity,
-        cv=RepeatedKFold(n_splits=5, n_repeats=8, random_state=0),
-    )
-    folds = pd.read_csv(out / "folds.csv")
-    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
-    np.testing.assert_allclose(
-        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
-    )
+    _same_folds_as_the_api(out, images, data, 5, 8)
     # DESIGN §6: selection raises the held-out 2OI well above Full.
     results = json.loads((out / "results.json").read_text())["cross_validation"]
     assert results["retained_mean"] > results["full_mean"]
