@@ -184,8 +184,12 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             return self.featurizer
         return clone(self.featurizer)
 
-    def _maps(self, X, reset):
-        """Feature maps of ``X``, and the images' sizes (None: passthrough)."""
+    def _maps(self, X, reset, sizes=True):
+        """Feature maps of ``X``, their head, and the images' sizes.
+
+        Sizes are None with ``"passthrough"``, or when not asked for (they are
+        read from every file's header).
+        """
         if reset:
             self.featurizer_ = self._featurizer()
         if isinstance(self.featurizer_, str):
@@ -202,7 +206,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             return maps, head, None
         from ._images import image_sizes
 
-        sizes = image_sizes(X)
+        sizes = image_sizes(X) if sizes else None
         if reset:
             self.featurizer_.fit(X)
         maps = self.featurizer_.transform(X)
@@ -314,11 +318,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         ndarray of shape (n_images, h, w), float32
             The heatmaps at map resolution.
         """
-        check_is_fitted(self)
-        maps, _, _ = self._maps(X, reset=False)
-        self._check_n_maps(maps)
-        _, weights = heatmap_weights(self.ais_, negative=self.negative)
-        return _weighted_sum(maps, weights)
+        return self._dataset_heatmaps(X, sizes=False)[0]
 
     def native_heatmaps(self, X):
         """Like ``transform``, each heatmap at its image's own size.
@@ -333,13 +333,15 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         list of ndarray of shape (height, width), float32
             One heatmap per image, at its own size.
         """
-        check_is_fitted(self)
-        sizes = None
-        if not isinstance(self.featurizer_, str):
-            from ._images import image_sizes
+        return self._at_size(*self._dataset_heatmaps(X, sizes=True))
 
-            sizes = image_sizes(X)
-        return self._at_size(self.transform(X), sizes)
+    def _dataset_heatmaps(self, X, sizes):
+        """Map-resolution heatmaps of ``X`` by the dataset AIS, and the sizes."""
+        check_is_fitted(self)
+        maps, _, image_sizes = self._maps(X, reset=False, sizes=sizes)
+        self._check_n_maps(maps)
+        _, weights = heatmap_weights(self.ais_, negative=self.negative)
+        return _weighted_sum(maps, weights), image_sizes
 
     def _check_n_maps(self, maps):
         if maps.shape[1] != self.n_features_in_:
