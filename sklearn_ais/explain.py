@@ -22,7 +22,7 @@ from ._heatmaps import (
     heatmap_weights,
     upsample_heatmap,
 )
-from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
+from ._human import TARGETS, item_ids, read_human_pairs
 from ._similarity import COMPARISONS, SIMILARITIES
 
 __all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
@@ -234,11 +234,6 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         ids = item_ids(X)
         maps, head, sizes = self._maps(X, reset=True)
         n_images, n_maps = maps.shape[:2]
-        if n_images < MIN_IMAGES:
-            raise ValueError(
-                f"At least {MIN_IMAGES} images are needed to compare similarity "
-                f"structures; got {n_images}."
-            )
         pairs = read_human_pairs(
             y, n_images, target=self.target, similarity=self.similarity, ids=ids
         )
