@@ -1036,11 +1036,12 @@ def split_half_reliability(
 
 
 def _pearson(a, b):
+    """Pearson correlation over the entries finite in both; NaN if constant."""
+    from ._similarity import compare
+
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     both = np.isfinite(a) & np.isfinite(b)
-    a, b = a[both] - a[both].mean(), b[both] - b[both].mean()
-    norm = np.sqrt((a @ a) * (b @ b))
-    return a @ b / norm if norm > 0 else np.nan
+    return compare(a[both], b[both], "pearson") if both.sum() > 1 else np.nan
 
 
 @validate_params(
