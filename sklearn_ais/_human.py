@@ -179,14 +179,7 @@ def _to_float(values, what="y"):
 # --- reading each convention ---------------------------------------------------
 
 
-def labelled_matrix(y):
-    """``y.loc[:, y.index]`` as floats, labels matched as strings.
-
-    Refuses, with a message that says what was found, a DataFrame that is not
-    a labelled matrix (a column that is not an id, an index label that is not
-    a column label, duplicates).
-    """
-    columns = _as_strings(y.columns)
+def _refuse_unnamed_columns(y):
     unnamed = [c for c in y.columns if str(c).startswith("Unnamed:")]
     if unnamed:
         raise ValueError(
@@ -195,6 +188,17 @@ def labelled_matrix(y):
             "way. It looks like the CSV was read without its first column as "
             "the index: use pd.read_csv(path, index_col=0)."
         )
+
+
+def labelled_matrix(y):
+    """``y.loc[:, y.index]`` as floats, labels matched as strings.
+
+    Refuses, with a message that says what was found, a DataFrame that is not
+    a labelled matrix (a column that is not an id, an index label that is not
+    a column label, duplicates).
+    """
+    columns = _as_strings(y.columns)
+    _refuse_unnamed_columns(y)
     not_numeric = [
         position
         for position, dtype in enumerate(y.dtypes)
@@ -432,3 +436,78 @@ def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=Non
     if rows != n_images:
         raise ValueError(f"y describes {rows} items but X has {n_images} images.")
     return _from_matrix(values, target)
+
+
+def read_cross_judgments(y, n_new, *, target, new_ids=None, fitted_ids=None):
+    """Human similarities of ``n_new`` new images to the fitted images.
+
+    The rectangular block ``(n_new, n_fitted)`` of a similarity matrix, rows
+    the new images and columns the fitted ones, read in the orientation of
+    similarities (a dissimilarity block is negated, as in
+    :func:`read_human_pairs`).
+
+    Parameters
+    ----------
+    y : DataFrame or array-like of shape (n_new, n_fitted)
+        The block. A DataFrame's index is checked against ``new_ids`` and its
+        columns against ``fitted_ids``, in order, where those are known.
+    n_new : int
+        Number of new images (rows of ``X``).
+    target : {"similarity", "dissimilarity"}
+        How the fitted matrix was read (a rectangular block has no diagonal
+        to read).
+    new_ids, fitted_ids : pandas.Index or None, default=None
+        Item ids of the new and of the fitted images.
+
+    Returns
+    -------
+    ndarray of shape (n_new, n_fitted)
+    """
+    if target not in ("similarity", "dissimilarity"):
+        raise ValueError(
+            f"The explainer was fitted with target={target!r}; judgments of new "
+            "images against the fitted ones must be a (n_new, n_fitted) block of "
+            "a similarity or dissimilarity matrix. Fit with target='similarity' "
+            "or 'dissimilarity' and a matrix y."
+        )
+    if y is None:
+        raise ValueError(
+            "y is None: pass the human similarities of the new images (rows) to "
+            "the fitted images (columns)."
+        )
+    if isinstance(y, pd.DataFrame):
+        _refuse_unnamed_columns(y)
+        if new_ids is not None:
+            _check_block_ids(new_ids, y.index, "index (rows)", "X")
+        if fitted_ids is not None:
+            _check_block_ids(fitted_ids, y.columns, "columns", "the fitted images")
+        values = _to_float(y.select_dtypes(include="number"))
+        if values.shape[1] != y.shape[1]:
+            raise ValueError(
+                "Every column of y must hold numbers (similarities to a fitted "
+                "image); read a CSV with pd.read_csv(path, index_col=0)."
+            )
+    else:
+        values = _to_float(y)
+    if values.ndim != 2 or values.shape[0] != n_new:
+        raise ValueError(
+            f"y must have one row per new image ({n_new}) and one column per "
+            f"fitted image; got shape {values.shape}."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError("y contains NaN or infinite values.")
+    return -values if target == "dissimilarity" else values
+
+
+def _check_block_ids(expected, labels, where, whose):
+    """Raise unless ``labels`` are the ids ``expected``, in order (as strings)."""
+    if (
+        len(labels) == len(expected)
+        and (_as_strings(labels) == _as_strings(expected)).all()
+    ):
+        return
+    raise ValueError(
+        f"The {where} of y must be the ids of {whose}, in the same order; got "
+        f"{_show(labels)}, expected {_show(expected)}. Select the block with "
+        "y.loc[new_ids, fitted_ids]; nothing is realigned silently."
+    )

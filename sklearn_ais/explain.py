@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine import DEFAULT_CHUNK_MB, engine_device, leave_one_out_ais, make_engine
+from ._engine.base import chunk_bounds
 from ._feature_maps import head_of
 from ._heatmaps import (
     NEGATIVE_POLICIES,
@@ -22,8 +23,13 @@ from ._heatmaps import (
     heatmap_weights,
     upsample_heatmap,
 )
-from ._human import TARGETS, item_ids, read_human_pairs
-from ._similarity import COMPARISONS, SIMILARITIES
+from ._human import TARGETS, item_ids, read_cross_judgments, read_human_pairs
+from ._similarity import (
+    COMPARISONS,
+    SIMILARITIES,
+    PairComparison,
+    cross_pair_similarities,
+)
 
 __all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
 
@@ -99,6 +105,9 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     ids_ : pandas.Index or None
         Item ids of the images: those ``X`` carried, else the index of a
         DataFrame ``y``.
+    embeddings_ : ndarray of shape (n_images, n_dims)
+        The fitted images' embeddings with every map kept: the references
+        that :meth:`explain` compares new images with.
     device_ : str
         Device of the masked computations.
     n_features_in_ : int
@@ -120,6 +129,8 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     ``transform`` explains images without human judgments: their maps
     weighted by the *dataset* AIS (one weight per map for every image),
     whereas the fitted images' heatmaps use their own per-image AIS.
+    ``explain`` gives new images per-image heatmaps from their human
+    similarities to the fitted images (no pair among the new images is used).
 
     Examples
     --------
@@ -250,6 +261,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             n_jobs=self.n_jobs,
             verbose=self.verbose,
         )
+        self.embeddings_ = engine.embed(np.ones(n_maps, dtype=bool))
         self.baseline_score_ = scores.baseline
         self.ais_ = scores.ais
         self.baseline_per_image_ = scores.baseline_per_image
@@ -265,7 +277,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = n_maps
         return self
 
-    def _warn_empty(self, weights, ids):
+    def _warn_empty(self, weights, ids, stacklevel=4):
         empty = np.flatnonzero(~np.any(weights != 0, axis=1))
         if len(empty) == 0:
             return
@@ -275,7 +287,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             f"{len(empty)} image(s) have no map with a positive AIS (or an "
             f"undefined score): their heatmaps are all zeros. Images: {shown}.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
     @property
@@ -329,6 +341,87 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             One heatmap per image, at its own size.
         """
         return self._at_size(*self._dataset_heatmaps(X, sizes=True))
+
+    def explain(self, X, y):
+        """Per-image AIS and heatmaps of new images, from their judgments.
+
+        For new images with human similarities to the fitted images (and
+        none needed among themselves): the per-image AIS of new image ``t``
+        is how much the correlation of its model similarities to the fitted
+        images with its human similarities to them drops when map ``k`` is
+        masked in ``t`` alone. Pairs among the new images are never used, so
+        they can judge the heatmaps (cross-fitting, as in
+        :func:`~sklearn_ais.analysis.deletion_curves`).
+
+        Parameters
+        ----------
+        X : collection of images, or feature maps
+            The new images, as in ``fit``.
+        y : DataFrame or array-like of shape (n_new, n_fitted)
+            Human similarities (or dissimilarities, as read in ``fit``) of the
+            new images (rows) to the fitted images (columns, in the fitted
+            order). A DataFrame's labels are checked against the ids of ``X``
+            and ``ids_``: select the block with ``H.loc[new_ids, ids_]``.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            Dictionary-like object with attributes ``ais_per_image`` (n_new,
+            n_maps), ``baseline_per_image`` (n_new,), ``map_heatmaps`` (n_new,
+            h, w) and ``heatmaps`` (a list, each at its image's size; at map
+            resolution with ``"passthrough"``). NaN AIS and all-zero heatmaps
+            where an image's score is undefined.
+        """
+        from sklearn.utils import Bunch
+
+        check_is_fitted(self)
+        ids = item_ids(X)
+        maps, head, sizes = self._maps(X, reset=False)
+        self._check_n_maps(maps)
+        n_new, n_maps = maps.shape[:2]
+        human = read_cross_judgments(
+            y, n_new, target=self.target_, new_ids=ids, fitted_ids=self.ids_
+        )
+        if human.shape[1] != len(self.embeddings_):
+            raise ValueError(
+                f"y has {human.shape[1]} columns but the explainer was fitted on "
+                f"{len(self.embeddings_)} images: one column per fitted image."
+            )
+        comparisons = [PairComparison(row, self.comparison) for row in human]
+        engine = make_engine(
+            maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
+        )
+        baseline = self._cross_scores(comparisons, engine.embed(np.ones(n_maps, bool)))
+        masked = np.empty((n_new, n_maps))
+        row_bytes = 8 * n_new * (len(self.embeddings_) + engine.embedding_dim)
+        step = max(1, int(self.chunk_mb * 2**20 // row_bytes))
+        for start, stop in chunk_bounds(n_maps, step):
+            embeddings = np.stack(
+                [engine.embed(np.arange(n_maps) != k) for k in range(start, stop)]
+            )
+            masked[:, start:stop] = self._cross_scores(comparisons, embeddings)
+        ais = baseline[:, 0, None] - masked
+        _, weights = heatmap_weights(ais, negative=self.negative)
+        map_heatmaps = _weighted_sum(maps, weights)
+        self._warn_empty(weights, ids, stacklevel=3)
+        return Bunch(
+            ais_per_image=ais,
+            baseline_per_image=baseline[:, 0],
+            map_heatmaps=map_heatmaps,
+            heatmaps=self._at_size(map_heatmaps, sizes),
+        )
+
+    def _cross_scores(self, comparisons, embeddings):
+        """Scores ``(n_new, k)`` of ``k`` embedding sets ``(k, n_new, d)``."""
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim == 2:
+            embeddings = embeddings[None]
+        similarities = cross_pair_similarities(
+            embeddings, self.embeddings_, self.similarity
+        )
+        return np.stack(
+            [c.score_many(similarities[:, t]) for t, c in enumerate(comparisons)]
+        )
 
     def _dataset_heatmaps(self, X, sizes):
         """Map-resolution heatmaps of ``X`` by the dataset AIS, and the sizes."""

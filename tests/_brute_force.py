@@ -232,3 +232,34 @@ def brute_force_per_image_ais(
             masked[0, k] = 0
             ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
     return baseline, ais
+
+
+def brute_force_cross_per_image_ais(
+    new_maps, fitted_maps, H_cross, similarity, comparison, embed=None
+):
+    """``(baseline, ais)`` of new images against fitted ones, one pair at a time.
+
+    New image ``t``'s score compares its similarities to every fitted image
+    with ``H_cross[t]``; ``ais[t, k]`` is the drop when map ``k`` is zeroed in
+    ``t`` alone. ``embed`` as in :func:`brute_force_per_image_ais`.
+    """
+    new_maps = np.asarray(new_maps)
+    embed = embed or (lambda m: np.asarray(m, dtype=np.float64))
+    H_cross = np.asarray(H_cross, dtype=np.float64)
+    fitted = embed(np.asarray(fitted_maps))
+
+    def image_score(t, e_t):
+        z = [pair_similarity(e_t, e_j, similarity) for e_j in fitted]
+        return compare(z, H_cross[t], comparison)
+
+    n, n_maps = new_maps.shape[:2]
+    baseline = np.array(
+        [image_score(t, embed(new_maps[t : t + 1])[0]) for t in range(n)]
+    )
+    ais = np.empty((n, n_maps))
+    for t in range(n):
+        for k in range(n_maps):
+            masked = new_maps[t : t + 1].copy()
+            masked[0, k] = 0
+            ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
+    return baseline, ais

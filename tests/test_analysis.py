@@ -205,7 +205,8 @@ def test_spectral_residual_saliency_finds_a_lone_object():
     assert relative_risk([mask * 1.0 + 0.01], [saliency], top=2)[0] > 5
 
 
-def test_deletion_curves_mechanics():
+@pytest.mark.parametrize("heatmaps", ["per_image", "dataset"])
+def test_deletion_curves_mechanics(heatmaps):
     torch = pytest.importorskip("torch")
     from torchvision.transforms import v2
 
@@ -232,6 +233,7 @@ def test_deletion_curves_mechanics():
             percents=(0, 50, 100),
             cv=[(np.arange(8, 16), np.arange(8))],
             saliency=lambda images: [im.mean(axis=-1) for im in images],
+            heatmaps=heatmaps,
         )
     assert set(curves["method"]) == {"ais", "saliency", "random"}
     at_zero = curves[curves["percent"] == 0]["score"]
@@ -311,3 +313,45 @@ def test_randomisation_check():
         random_featurizer=EfficientNetLiteFeaturizer(),
     )
     np.testing.assert_allclose(same["match"].dropna(), 1.0, atol=1e-6)
+
+
+def test_top_pixels_edits_exactly_k_percent_with_ties():
+    from sklearn_ais._faithfulness import top_pixels
+
+    rng = np.random.RandomState(0)
+    flat = np.zeros((10, 10))
+    flat[0, :3] = 1.0  # 3 top pixels, then 97 tied zeros
+    for percent in (0, 2, 3, 10, 40, 100):
+        mask = top_pixels(flat, percent, rng)
+        assert mask.sum() == round(percent)
+    assert top_pixels(flat, 3, rng)[0, :3].all()
+    # The tie break is random: two draws at 10 % pick different zeros.
+    assert (top_pixels(flat, 10, rng) != top_pixels(flat, 10, rng)).any()
+
+
+def test_road_fill_recovers_a_linear_image():
+    from sklearn_ais._faithfulness import edit_image
+
+    # A linear function equals the weighted mean of its 8 neighbours, so
+    # ROAD's imputation reproduces it up to its noise (sd 0.01).
+    rows, cols = np.mgrid[0:20, 0:30]
+    image = np.stack([rows / 40, cols / 60, (rows + cols) / 100], axis=-1)
+    ranking = np.zeros((20, 30))
+    ranking[5:15, 8:20] = 1.0  # a 10 x 12 block deleted
+    edited = edit_image(
+        image, ranking, 20, fill="road", keep=False, rng=np.random.RandomState(0)
+    )
+    block = (slice(5, 15), slice(8, 20))
+    np.testing.assert_array_equal(edited[~(ranking > 0)], image[~(ranking > 0)])
+    assert np.abs(edited[block] - image[block]).max() < 0.05
+    assert np.abs(edited[block] - image[block]).std() > 0.005  # the noise
+    mean = edit_image(
+        image, ranking, 20, fill="mean", keep=False, rng=np.random.RandomState(0)
+    )
+    np.testing.assert_allclose(
+        mean[block], np.broadcast_to(image.mean((0, 1)), (10, 12, 3))
+    )
+    kept = edit_image(
+        image, ranking, 20, fill="mean", keep=True, rng=np.random.RandomState(0)
+    )
+    np.testing.assert_array_equal(kept[block], image[block])

@@ -46,6 +46,7 @@ LAYERS = {
     "_heatmaps": "numpy core",
     "_files": "numpy core",
     "analysis": "figures",
+    "_faithfulness": "figures",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
     "_peterson": "numpy core",
