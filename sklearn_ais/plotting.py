@@ -11,8 +11,10 @@ from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "AISDistributionDisplay",
+    "DeletionCurveDisplay",
     "HeatmapDisplay",
     "SaliencyComparisonDisplay",
+    "SaliencyPrecisionRecallDisplay",
     "SelectionPathDisplay",
 ]
 
@@ -391,6 +393,253 @@ class SaliencyComparisonDisplay:
             axis.set_title(f"{title}RR {risk_text}", fontsize=8)
             axis.axis("off")
         self.figure_, self.axes_, self.relative_risks_ = figure, axes, risks
+        return self
+
+
+class SaliencyPrecisionRecallDisplay:
+    """Precision-recall curves of saliency maps at finding the AIS region.
+
+    The paper's comparison: the target is each AIS heatmap's region at or
+    above a percentile (one curve per percentile, 60, 70, 80 and 90 by
+    default); the saliency map is swept over its percentiles 1, 3, ..., 99.
+    Pooled curves (counts summed over every image) are drawn bold, per-image
+    curves faint when asked.
+
+    Parameters
+    ----------
+    precision, recall : ndarray of shape (n_targets, n_images + 1, n_thresholds)
+        For each AIS percentile, the output of
+        :func:`~sklearn_ais.analysis.saliency_precision_recall`: one row per
+        image, then the pooled row.
+    ais_percentiles : sequence of float
+        The AIS percentiles that define the targets.
+
+    Attributes
+    ----------
+    figure_, ax_ : matplotlib Figure and Axes
+        Where it is drawn.
+    lines_ : list of matplotlib.lines.Line2D
+        The pooled curves, one per AIS percentile.
+
+    See Also
+    --------
+    sklearn_ais.analysis.saliency_precision_recall : The numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.plotting import SaliencyPrecisionRecallDisplay
+    >>> rng = np.random.default_rng(0)
+    >>> h = [rng.random((10, 10)) for _ in range(3)]
+    >>> display = SaliencyPrecisionRecallDisplay.from_maps(h, h)
+    >>> len(display.lines_)
+    4
+    """
+
+    def __init__(self, *, precision, recall, ais_percentiles):
+        self.precision = precision
+        self.recall = recall
+        self.ais_percentiles = ais_percentiles
+
+    @classmethod
+    def from_maps(
+        cls, ais_heatmaps, saliency, *, ais_percentiles=(60, 70, 80, 90), **plot_params
+    ):
+        """Compute the curves of heatmaps and saliency maps, and plot them.
+
+        Parameters
+        ----------
+        ais_heatmaps, saliency : sequence of ndarray of shape (height, width)
+            AIS heatmaps and saliency maps of the same images, at one size
+            per image.
+        ais_percentiles : sequence of float, default=(60, 70, 80, 90)
+            Percentiles of the AIS heatmaps that define the targets.
+        **plot_params : dict
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        SaliencyPrecisionRecallDisplay
+        """
+        from .analysis import saliency_precision_recall
+
+        curves = [
+            saliency_precision_recall(ais_heatmaps, saliency, ais_percentile=p)
+            for p in ais_percentiles
+        ]
+        display = cls(
+            precision=np.stack([c[0] for c in curves]),
+            recall=np.stack([c[1] for c in curves]),
+            ais_percentiles=tuple(ais_percentiles),
+        )
+        return display.plot(**plot_params)
+
+    def plot(self, *, ax=None, per_image=False):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
+        per_image : bool, default=False
+            Also draw each image's curves, faint.
+
+        Returns
+        -------
+        self : SaliencyPrecisionRecallDisplay
+            With ``figure_``, ``ax_`` and ``lines_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(4.5, 4))
+        self.lines_ = []
+        for i, percentile in enumerate(self.ais_percentiles):
+            colour = f"C{i}"
+            if per_image:
+                for p, r in zip(self.precision[i, :-1], self.recall[i, :-1]):
+                    ax.plot(r, p, color=colour, alpha=0.15, linewidth=0.7)
+            (line,) = ax.plot(
+                self.recall[i, -1],
+                self.precision[i, -1],
+                color=colour,
+                linewidth=2,
+                label=f"AIS top {100 - percentile:g} %",
+            )
+            # Chance: a random prediction's precision is the target's share.
+            ax.axhline(1 - percentile / 100, color=colour, linestyle=":", linewidth=1)
+            self.lines_.append(line)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall of the AIS region")
+        ax.set_ylabel("precision (saliency above a percentile)")
+        ax.legend(frameon=False, title="pooled; dotted: chance")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+class DeletionCurveDisplay:
+    """Faithfulness curves: the test 2OI as pixels are deleted (or kept).
+
+    One line per method (AIS heatmaps, saliency, random), the mean over folds
+    with a band of one standard deviation; the legend gives each method's
+    area under the curve (mean and spread over folds).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        The output of :func:`~sklearn_ais.analysis.deletion_curves`.
+    keep : bool, default=False
+        Whether the curves keep the top pixels (labels the x axis).
+    label : str, default="cross-fitted"
+        How the heatmaps were obtained, in the title (say "in-sample" for
+        heatmaps of the images they are judged on).
+
+    Attributes
+    ----------
+    figure_, ax_ : matplotlib Figure and Axes
+        Where it is drawn.
+    lines_ : dict of str to matplotlib.lines.Line2D
+        The mean curve of each method.
+    auc_ : pandas.DataFrame
+        The areas (rows folds, columns methods).
+
+    See Also
+    --------
+    sklearn_ais.analysis.deletion_curves : The curves.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_ais.plotting import DeletionCurveDisplay
+    >>> curves = pd.DataFrame({"fold": [0, 0, 1, 1], "method": "ais",
+    ...                        "percent": [0.0, 50.0] * 2,
+    ...                        "score": [0.4, 0.2, 0.5, 0.1]})
+    >>> sorted(DeletionCurveDisplay(curves=curves).plot().lines_)
+    ['ais']
+    """
+
+    def __init__(self, *, curves, keep=False, label="cross-fitted"):
+        self.curves = curves
+        self.keep = keep
+        self.label = label
+
+    @classmethod
+    def from_explainer(cls, explainer, images, y, *, plot_params=None, **curve_params):
+        """Compute :func:`~sklearn_ais.analysis.deletion_curves` and plot them.
+
+        Parameters
+        ----------
+        explainer : AISHeatmapExplainer
+            Unfitted.
+        images : collection of images
+            The images.
+        y : DataFrame of shape (n_images, n_images)
+            Human similarities labelled by item ids.
+        plot_params : dict or None, default=None
+            Passed to :meth:`plot`.
+        **curve_params : dict
+            Passed to ``deletion_curves`` (``keep`` labels the figure too).
+
+        Returns
+        -------
+        DeletionCurveDisplay
+        """
+        from .analysis import deletion_curves
+
+        curves = deletion_curves(explainer, images, y, **curve_params)
+        display = cls(curves=curves, keep=curve_params.get("keep", False))
+        return display.plot(**(plot_params or {}))
+
+    def plot(self, *, ax=None):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
+
+        Returns
+        -------
+        self : DeletionCurveDisplay
+            With ``figure_``, ``ax_``, ``lines_`` and ``auc_`` set.
+        """
+        import matplotlib.pyplot as plt
+
+        from .analysis import deletion_auc
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.5))
+        self.auc_ = deletion_auc(self.curves)
+        summary = self.curves.groupby(["method", "percent"])["score"].agg(
+            ["mean", "std"]
+        )
+        self.lines_ = {}
+        for i, method in enumerate(self.auc_.columns):
+            rows = summary.loc[method].fillna({"std": 0.0})
+            area = self.auc_[method]
+            (line,) = ax.plot(
+                rows.index,
+                rows["mean"],
+                "o-",
+                color=f"C{i}",
+                label=f"{method}: AUC {area.mean():.3f} ± {area.std():.3f}",
+            )
+            ax.fill_between(
+                rows.index,
+                rows["mean"] - rows["std"],
+                rows["mean"] + rows["std"],
+                color=f"C{i}",
+                alpha=0.15,
+            )
+            self.lines_[method] = line
+        action = "kept" if self.keep else "deleted"
+        ax.set_xlabel(f"% of pixels {action}, in each method's order")
+        ax.set_ylabel("2OI of the test images")
+        n_folds = self.curves["fold"].nunique()
+        ax.set_title(f"{self.label}, {n_folds} folds (mean ± sd)", fontsize=9)
+        ax.legend(frameon=False, fontsize=8)
+        self.ax_, self.figure_ = ax, ax.figure
         return self
 
 

@@ -90,3 +90,49 @@ def test_ais_distribution_display(explainer_and_images):
     counts = sum(patch.get_height() for patch in display.bars_["AISHeatmapExplainer"])
     assert counts == np.isfinite(explainer.ais_per_image_).sum()
     plt.close("all")
+
+
+def test_saliency_precision_recall_display_draws_the_pooled_curves():
+    from sklearn_ais.analysis import saliency_precision_recall
+    from sklearn_ais.plotting import SaliencyPrecisionRecallDisplay
+
+    rng = np.random.default_rng(0)
+    heatmaps = [rng.random((12, 15)) for _ in range(3)]
+    saliency = [h + rng.normal(scale=0.3, size=h.shape) for h in heatmaps]
+    _, ax = plt.subplots()
+    display = SaliencyPrecisionRecallDisplay.from_maps(
+        heatmaps, saliency, ais_percentiles=(70, 90), ax=ax, per_image=True
+    )
+    assert display.ax_ is ax and len(display.lines_) == 2
+    precision, recall = saliency_precision_recall(heatmaps, saliency, ais_percentile=90)
+    np.testing.assert_array_equal(display.lines_[1].get_xdata(), recall[-1])
+    np.testing.assert_array_equal(display.lines_[1].get_ydata(), precision[-1])
+    # 2 pooled lines, 2 x 3 per-image lines (chance lines are not Line2D data).
+    assert len(ax.lines) >= 8
+    plt.close("all")
+
+
+def test_deletion_curve_display_means_and_areas():
+    import pandas as pd
+
+    from sklearn_ais.analysis import deletion_auc
+    from sklearn_ais.plotting import DeletionCurveDisplay
+
+    rng = np.random.default_rng(1)
+    rows = [
+        (fold, method, percent, rng.random())
+        for fold in range(3)
+        for method in ("ais", "random", "saliency")
+        for percent in (0.0, 10.0, 40.0)
+    ]
+    curves = pd.DataFrame(rows, columns=["fold", "method", "percent", "score"])
+    _, ax = plt.subplots()
+    display = DeletionCurveDisplay(curves=curves, keep=True, label="in-sample")
+    display.plot(ax=ax)
+    assert display.ax_ is ax and set(display.lines_) == {"ais", "random", "saliency"}
+    expected = curves[curves["method"] == "random"].groupby("percent")["score"].mean()
+    np.testing.assert_allclose(display.lines_["random"].get_ydata(), expected)
+    pd.testing.assert_frame_equal(display.auc_, deletion_auc(curves))
+    assert "in-sample" in ax.get_title() and "kept" in ax.get_xlabel()
+    assert "AUC" in display.lines_["ais"].get_label()
+    plt.close("all")
