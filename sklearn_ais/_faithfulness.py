@@ -53,7 +53,13 @@ def top_pixels(ranking, percent, rng):
 
 
 def _road_fill(image, replace, rng):
-    """ROAD's noisy linear imputation of the ``replace`` pixels."""
+    """ROAD's noisy linear imputation of the ``replace`` pixels.
+
+    With no pixel left to impute from, the image's mean colour plus the noise.
+    """
+    if replace.all():
+        mean = np.broadcast_to(image.mean(axis=(0, 1)), image.shape)[replace]
+        return np.clip(mean + rng.normal(scale=_ROAD_NOISE, size=mean.shape), 0, 1)
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
 
@@ -248,15 +254,22 @@ def deletion_curves(
         if saliency is not None:
             rankings["saliency"] = saliency(test_images)
         rankings["random"] = [rng.random_sample(im.shape[:2]) for im in test_images]
+        shared = {}  # 0 % and 100 % edit every image the same way for any ranking
         for method, ranking in rankings.items():
             for percent in percents:
-                edited = [
-                    edit_image(image, rank, percent, fill=fill, keep=keep, rng=rng)
-                    for image, rank in zip(test_images, ranking)
-                ]
-                maps = fitted.featurizer_.transform(edited)
-                model = pair_similarities(embeddings_of(maps), fitted.similarity)
-                rows.append((fold, method, float(percent), comparison.score(model)))
+                if percent in shared:
+                    score = shared[percent]
+                else:
+                    edited = [
+                        edit_image(image, rank, percent, fill=fill, keep=keep, rng=rng)
+                        for image, rank in zip(test_images, ranking)
+                    ]
+                    maps = fitted.featurizer_.transform(edited)
+                    model = pair_similarities(embeddings_of(maps), fitted.similarity)
+                    score = comparison.score(model)
+                    if percent in (0, 100):
+                        shared[percent] = score
+                rows.append((fold, method, float(percent), score))
     return pd.DataFrame(rows, columns=["fold", "method", "percent", "score"])
 
 

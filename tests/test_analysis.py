@@ -355,3 +355,18 @@ def test_road_fill_recovers_a_linear_image():
         image, ranking, 20, fill="mean", keep=True, rng=np.random.RandomState(0)
     )
     np.testing.assert_array_equal(kept[block], image[block])
+
+
+def test_road_fill_with_every_pixel_deleted_is_the_mean_colour():
+    from sklearn_ais._faithfulness import edit_image
+
+    image = np.random.default_rng(0).random((8, 9, 3))
+    edited = edit_image(
+        image,
+        np.ones((8, 9)),
+        100,
+        fill="road",
+        keep=False,
+        rng=np.random.RandomState(0),
+    )
+    assert np.abs(edited - image.mean(axis=(0, 1))).max() < 0.05

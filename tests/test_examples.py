@@ -47,7 +47,15 @@ def test_analyses_on_mur92(tmp_path):
         pytest.skip("the Mur92 files are not beside the repository")
     out = _run("analyses_mur92.py", tmp_path)
     assert "Split-half reliability" in out and "Relative risk" in out
+    assert "Randomisation check" in out and "deletion curves" in out
     table = (tmp_path / "analyses_mur92.csv").read_text().splitlines()
-    assert len(table) == 93 and "match_lite0_lite1" in table[0]
-    for name in ("saliency_mur92.png", "ais_distributions_mur92.png"):
+    assert len(table) == 93 and "match_trained_random" in table[0]
+    curves = (tmp_path / "deletion_mur92.csv").read_text().splitlines()
+    assert len(curves) == 1 + 4 * 3 * 5  # folds x methods x percentages
+    for name in (
+        "saliency_mur92.png",
+        "ais_distributions_mur92.png",
+        "precision_recall_mur92.png",
+        "deletion_mur92.png",
+    ):
         assert (tmp_path / name).stat().st_size > 10_000
