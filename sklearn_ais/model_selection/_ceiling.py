@@ -35,7 +35,8 @@ class NoiseCeiling:
       corrected to the full number of subjects by Spearman-Brown
       (``reliability``). ``sqrt(reliability)`` (``ceiling``) is the
       attenuation bound of a correlation with the mean matrix: what a model
-      that held the subjects' common structure exactly would reach.
+      that held the subjects' common structure exactly would reach (0
+      where the estimated reliability is negative).
 
     Parameters
     ----------

@@ -129,7 +129,7 @@ class SelectionControls(FullVsRetained):
         table = self.conditions()
         n = len(table)
         lines = [
-            f"{'':22s}{'mean 2OI':>9s}{'spread':>22s}{'Retained - it':>15s}"
+            f"{'':22s}{'mean 2OI':>9s}{'spread':>30s}{'Retained - it':>15s}"
             f"{'t(' + str(n - 1) + ')':>8s}{'p':>10s}"
         ]
         labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}

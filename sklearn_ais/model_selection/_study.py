@@ -11,7 +11,15 @@ from sklearn.utils._param_validation import HasMethods, validate_params
 from ..selection import AISFeatureMapSelector
 from ._cv import default_cv, run_cv
 
-COLUMNS = ["architecture", "dataset", "fold", "full", "retained", "n_retained", "n_maps"]
+COLUMNS = [
+    "architecture",
+    "dataset",
+    "fold",
+    "full",
+    "retained",
+    "n_retained",
+    "n_maps",
+]
 
 
 def _featurize(featurizer, X):
