@@ -169,3 +169,27 @@ def test_a_local_dask_cluster_gives_the_same_table():
         with parallel_config(backend="dask"):
             on_cluster = compare_architectures(featurizers, datasets, cv=3, n_jobs=-1)
     pd.testing.assert_frame_equal(on_cluster, plain)
+
+
+def test_an_inner_featurizer_is_scored_on_its_maps():
+    """A selector with its own featurizer scores Full on the maps, not the pixels."""
+    pytest.importorskip("torchvision")
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_ais import TorchvisionFeaturizer
+
+    rng = np.random.default_rng(1)
+    images = rng.uniform(size=(12, 32, 32, 3)).astype(np.float32)
+    H = np.corrcoef(rng.normal(size=(12, 6)))
+    ids = [f"im{k}" for k in range(12)]
+    H = pd.DataFrame(H, index=ids, columns=ids)
+    featurizer = TorchvisionFeaturizer(
+        model="resnet18", weights=None, random_state=0, input_size=32
+    )
+    inner = compare_full_vs_retained(
+        AISFeatureMapSelector(featurizer=featurizer), images, H, cv=2
+    )
+    pipe = Pipeline([("f", featurizer), ("ais", AISFeatureMapSelector())])
+    outer = compare_full_vs_retained(pipe, images, H, cv=2)
+    np.testing.assert_array_equal(inner.full, outer.full)
+    np.testing.assert_array_equal(inner.retained, outer.retained)

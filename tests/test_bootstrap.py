@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 from _brute_force import similarity_pairs
 from _data import noisy_similarity
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from sklearn_ais.model_selection import bootstrap_2oi
@@ -92,3 +94,21 @@ def test_coverage_of_the_percentile_interval():
         row = bootstrap_2oi(x, _human(z), n_bootstrap=200, random_state=r).loc["model"]
         hits.append(row["ci_low"] <= truth <= row["ci_high"])
     assert 0.92 <= np.mean(hits) <= 0.98
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    scale=st.floats(0.1, 10.0),
+    shift=st.floats(-5.0, 5.0),
+)
+def test_a_monotone_transform_of_y_changes_nothing_under_spearman(seed, scale, shift):
+    """Spearman compares ranks: a strictly increasing map of the human
+    similarities leaves every bootstrap sample's 2OI, so the table, as it is."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(10, 4))
+    H = noisy_similarity(rng, 10)
+    kwargs = dict(n_bootstrap=15, random_state=seed, target="similarity")
+    a = bootstrap_2oi(X, H, **kwargs)
+    b = bootstrap_2oi(X, np.exp(scale * H) + shift, **kwargs)
+    pd.testing.assert_frame_equal(a, b)

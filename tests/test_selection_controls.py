@@ -161,3 +161,15 @@ def test_bad_controls_input(problem):
         compare_selection_controls(AISFeatureMapSelector(), X, H, n_random=-1)
     with pytest.raises(TypeError, match="AISFeatureMapSelector"):
         compare_selection_controls(FunctionTransformer(), X, H)
+
+
+def test_an_inner_featurizer_and_no_random_draws(problem, result):
+    X, H, _ = problem
+    selector = AISFeatureMapSelector(featurizer=FunctionTransformer())
+    other = compare_selection_controls(selector, X, H, cv=CV, n_random=0)
+    assert list(other.controls) == ["top_mean", "top_variance"]
+    pd.testing.assert_frame_equal(
+        other.controls, result.controls[["top_mean", "top_variance"]]
+    )
+    assert list(other.conditions()) == ["full", "retained", "top_mean", "top_variance"]
+    assert "random" not in other.summary()

@@ -249,7 +249,8 @@ def compare_selection_controls(
         with their multiplicities; pairs of an image with its own copy are
         left out, as in rsatoolbox's pattern bootstrap). The selections are
         those of the folds, not refitted: the intervals are conditional on
-        them. The test images are featurized once more.
+        them. The test images are featurized once more, and the fitted
+        estimators of the folds come back from the workers.
     confidence : float, default=0.95
         Coverage of the percentile intervals.
     scoring : RSAScorer, default=None
@@ -293,6 +294,7 @@ def compare_selection_controls(
         n_random=n_random,
         statistics=True,
         random_state=random_state,
+        return_estimator=n_bootstrap > 0,
         n_jobs=n_jobs,
         verbose=verbose,
     )

@@ -100,7 +100,10 @@ class SubsetScorer:
     Returns a dict of floats, as ``cross_validate`` wants: ``full``,
     ``retained``, ``n_retained``, ``n_maps``, then ``random_0`` ...
     ``random_{n_random - 1}``, and ``top_mean`` and ``top_variance`` when the
-    pipeline has a :class:`MapStatistics` step.
+    pipeline has a :class:`MapStatistics` step; and the retained maps as
+    ``support_0`` ... ``support_{n_maps - 1}`` (0 or 1), so that the fitted
+    estimators need not come back from the workers (a VGG head weighs
+    about 0.5 GB).
     """
 
     def __init__(self, scorer, n_random=0, seed=0):
@@ -127,18 +130,20 @@ class SubsetScorer:
             features = selector.featurizer_.transform(features)
         score = self.scorer.score_model
         n_maps, size = selector.n_features_in_, selector.n_features_
+        # The engine the selector's transform would use, built once for
+        # every subset (transform would run an inner featurizer again).
+        maps, head = selector._validate_maps(features, reset=False)
+        engine = selector._engine(maps, selector._head_for(maps, head))
         results = {
             "full": score(selector, features, y, ids=ids),
-            "retained": score(selector, selector.transform(features), y, ids=ids),
+            "retained": score(selector, engine.embed(selector.support_), y, ids=ids),
             "n_retained": float(size),
             "n_maps": float(n_maps),
         }
-        controls = self._controls(estimator, n_maps, size)
-        if controls:
-            maps, head = selector._validate_maps(features, reset=False)
-            engine = selector._engine(maps, selector._head_for(maps, head))
-            for name, keep in controls.items():
-                results[name] = score(selector, engine.embed(keep), y, ids=ids)
+        for name, keep in self._controls(estimator, n_maps, size).items():
+            results[name] = score(selector, engine.embed(keep), y, ids=ids)
+        for k, kept in enumerate(selector.support_):
+            results[f"support_{k}"] = float(kept)
         return results
 
 
@@ -152,6 +157,7 @@ def run_cv(
     n_random=0,
     statistics=False,
     random_state=0,
+    return_estimator=False,
     n_jobs=None,
     verbose=0,
 ):
@@ -165,8 +171,9 @@ def run_cv(
         The retained maps of each fold.
     splits : list of (train, test) index arrays
         The folds.
-    estimators : list
-        The fitted pipelines (or selectors), one per fold.
+    estimators : list or None
+        The fitted pipelines (or selectors), one per fold, with
+        ``return_estimator``.
     """
     _, selector = split_pipeline(estimator)
     if scoring is None:
@@ -187,16 +194,19 @@ def run_cv(
         n_jobs=n_jobs,
         verbose=verbose,
         error_score="raise",
-        return_estimator=True,
+        return_estimator=return_estimator,
         return_indices=True,
     )
     scores = {
         key.removeprefix("test_"): value
         for key, value in results.items()
-        if key.startswith("test_")
+        if key.startswith("test_") and not key.startswith("test_support_")
     }
-    estimators = list(results["estimator"])
-    supports = np.array([split_pipeline(e)[1].support_ for e in estimators])
+    n_maps = int(scores["n_maps"][0])
+    supports = np.column_stack(
+        [results[f"test_support_{k}"] for k in range(n_maps)]
+    ).astype(bool)
+    estimators = list(results["estimator"]) if return_estimator else None
     indices = results["indices"]
     splits = list(zip(indices["train"], indices["test"]))
     return scores, supports, splits, estimators
