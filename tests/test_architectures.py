@@ -168,7 +168,7 @@ def test_a_local_dask_cluster_gives_the_same_table():
     ):
         with parallel_config(backend="dask"):
             on_cluster = compare_architectures(featurizers, datasets, cv=3, n_jobs=-1)
-    pd.testing.assert_frame_equal(on_cluster, plain)
+    pd.testing.assert_frame_equal(on_cluster, plain, check_exact=True)
 
 
 def test_an_inner_featurizer_is_scored_on_its_maps():

@@ -92,21 +92,16 @@ class NoiseCeiling:
             The lines, ready to print.
         """
         means = self.to_frame().mean()
-        return "\n".join(
-            [
-                f"Noise ceiling ({self.comparison}, mean over test folds):",
-                f"  one subject vs the mean of the others (lower)   "
-                f"{means['lower']:.4f}",
-                f"  one subject vs the mean of all (upper)          "
-                f"{means['upper']:.4f}",
-                f"  mean matrix, split-half r (half the subjects)   "
-                f"{means['r_half']:.4f}",
-                f"  mean matrix, Spearman-Brown reliability         "
-                f"{means['reliability']:.4f}",
-                f"  mean matrix, attenuation bound sqrt(reliability) "
-                f"{means['ceiling']:.4f}",
-            ]
-        )
+        rows = [
+            ("one subject vs the mean of the others (lower)", "lower"),
+            ("one subject vs the mean of all (upper)", "upper"),
+            ("mean matrix, split-half r (half the subjects)", "r_half"),
+            ("mean matrix, Spearman-Brown reliability", "reliability"),
+            ("mean matrix, attenuation bound sqrt(reliability)", "ceiling"),
+        ]
+        lines = [f"Noise ceiling ({self.comparison}, mean over test folds):"]
+        lines += [f"  {label:50s}{means[column]:.4f}" for label, column in rows]
+        return "\n".join(lines)
 
 
 def _subject_values(subject_matrices):

@@ -129,7 +129,7 @@ class SelectionControls(FullVsRetained):
         table = self.conditions()
         n = len(table)
         lines = [
-            f"{'':22s}{'mean 2OI':>9s}{'spread':>30s}{'Retained - it':>15s}"
+            f"{'':22s}{'mean 2OI':>9s}{'spread':>33s}{'Retained - it':>15s}"
             f"{'t(' + str(n - 1) + ')':>8s}{'p':>10s}"
         ]
         labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
@@ -143,7 +143,7 @@ class SelectionControls(FullVsRetained):
                 )
             else:
                 spread = f"folds SD {values.std(ddof=1):.4f}"
-            line = f"{labels[name]:22s}{values.mean():9.4f}{spread:>30s}"
+            line = f"{labels[name]:22s}{values.mean():9.4f}{spread:>33s}"
             if name != "retained":
                 test = stats.ttest_rel(self.retained, values)
                 line += (
