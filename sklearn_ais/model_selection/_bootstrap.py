@@ -1,0 +1,213 @@
+"""Bootstrap over images of the 2OI (rsatoolbox's pattern bootstrap).
+
+A bootstrap sample draws ``n`` images with replacement. The pairs of the
+sample are every pair of its positions, except the pairs of an image with its
+own copy (their similarity is the diagonal, which the 2OI never uses); an
+image drawn twice therefore enters every one of its pairs twice, as in
+rsatoolbox's ``bootstrap_sample_pattern``. Under cross-validation one draw of
+the images serves every fold: each fold's test block keeps its images with
+their multiplicities in the sample, and the statistic is the mean over folds,
+as for the observed scores. The fitted selections are kept, not refitted on
+the sample: the intervals describe the uncertainty of the test images, given
+the maps each fold retained.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import squareform
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from .._engine import embeddings_of
+from .._human import TARGETS, item_ids, read_human_pairs
+from .._similarity import (
+    COMPARISONS,
+    SIMILARITIES,
+    PairComparison,
+    pair_indices,
+    similarity_matrix,
+)
+
+
+def resampled_pairs(counts):
+    """Pairs ``(a, b)`` of local image indices of a sample with these counts.
+
+    ``counts[i]`` copies of image ``i``; every pair of sample positions
+    except those of an image with itself, in the sample's order.
+    """
+    sample = np.repeat(np.arange(len(counts)), counts)
+    rows, cols = pair_indices(len(sample))
+    a, b = sample[rows], sample[cols]
+    keep = a != b
+    return a[keep], b[keep]
+
+
+def human_matrix(y, n_images, *, target, similarity, ids=None):
+    """``y``'s block as a square matrix of similarities (dissimilarities negated)."""
+    pairs = read_human_pairs(
+        y, n_images, target=target, similarity=similarity, ids=ids
+    ).pairs
+    return squareform(pairs, checks=False)
+
+
+def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
+    """Bootstrap distribution of the mean over blocks of each model's 2OI.
+
+    Parameters
+    ----------
+    blocks : list of (index, models, human)
+        Per fold: the global indices of its test images, a dict of model
+        similarity matrices ``(t, t)`` and the human matrix ``(t, t)``.
+    n_images : int
+        Number of images drawn per sample (every image of the study).
+    n_bootstrap : int
+        Number of samples.
+    comparison : str
+        How model and human pairs are compared.
+    rng : numpy.random.RandomState
+        The draws.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_bootstrap,)
+        The mean over blocks of each model's 2OI per sample (NaN blocks,
+        with fewer than three distinct images drawn, left out of the mean).
+    """
+    names = list(blocks[0][1])
+    values = np.full((n_bootstrap, len(blocks), len(names)), np.nan)
+    for b in range(n_bootstrap):
+        counts = np.bincount(rng.randint(0, n_images, n_images), minlength=n_images)
+        for f, (index, models, human) in enumerate(blocks):
+            local = counts[index]
+            if np.count_nonzero(local) < 3:
+                continue
+            a, c = resampled_pairs(local)
+            candidates = np.stack([models[name][a, c] for name in names])
+            values[b, f] = PairComparison(human[a, c], comparison).score_many(
+                candidates
+            )
+    means = np.nanmean(values, axis=1)
+    return {name: means[:, k] for k, name in enumerate(names)}
+
+
+def interval_frame(estimates, distributions, confidence):
+    """Estimate, bootstrap SE and percentile interval of each statistic."""
+    tail = 100 * (1 - confidence) / 2
+    rows = {
+        name: {
+            "estimate": estimates[name],
+            "se": np.nanstd(values, ddof=1),
+            "ci_low": np.nanpercentile(values, tail),
+            "ci_high": np.nanpercentile(values, 100 - tail),
+        }
+        for name, values in distributions.items()
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+@validate_params(
+    {
+        "embeddings": [dict, "array-like"],
+        "y": ["array-like"],
+        "n_bootstrap": [Interval(Integral, 1, None, closed="left")],
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
+        "similarity": [StrOptions(set(SIMILARITIES))],
+        "comparison": [StrOptions(set(COMPARISONS))],
+        "target": [StrOptions(set(TARGETS) - {"embedding"})],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def bootstrap_2oi(
+    embeddings,
+    y,
+    *,
+    n_bootstrap=1000,
+    confidence=0.95,
+    similarity="cosine",
+    comparison="spearman",
+    target="auto",
+    random_state=0,
+):
+    """Bootstrap confidence intervals over images of the 2OI of fixed models.
+
+    Resamples the images with replacement and compares model and human
+    similarities over the pairs of the sample, leaving out the pairs of an
+    image with its own copy (rsatoolbox's pattern bootstrap). Several models
+    given together are resampled with the same images. The models are fixed:
+    for selected maps, pass embeddings of maps selected on other images (or
+    use :func:`compare_selection_controls`, which bootstraps the test folds
+    of a cross-validation).
+
+    Parameters
+    ----------
+    embeddings : array-like of shape (n_images, n_dims), feature maps, or dict
+        One model's embeddings, or a dict of model name to embeddings.
+    y : DataFrame of shape (n_images, n_images) or array-like
+        Human similarities of the same images (see the target conventions).
+    n_bootstrap : int, default=1000
+        Number of bootstrap samples.
+    confidence : float, default=0.95
+        Coverage of the percentile intervals.
+    similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
+        Similarity between embeddings.
+    comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
+        Correlation between model and human pair similarities.
+    target : {"auto", "similarity", "dissimilarity"}, default="auto"
+        What ``y`` holds.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the resampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model (``"model"`` for a single array): ``estimate``
+        (the 2OI of all images), ``se`` (bootstrap standard deviation),
+        ``ci_low`` and ``ci_high`` (percentile interval).
+
+    See Also
+    --------
+    compare_selection_controls : Bootstraps Full and Retained under
+        cross-validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.model_selection import bootstrap_2oi
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(30, 5))
+    >>> H = X @ X.T + rng.normal(size=(30, 30))
+    >>> H = (H + H.T) / 2 + np.diag(np.full(30, 100.0))
+    >>> table = bootstrap_2oi(X, H, n_bootstrap=200)
+    >>> bool(table.loc["model", "ci_low"] < table.loc["model", "estimate"])
+    True
+    """
+    models = embeddings if isinstance(embeddings, dict) else {"model": embeddings}
+    if not models:
+        raise ValueError("embeddings is an empty dict: give at least one model.")
+    matrices = {}
+    for name, values in models.items():
+        values = embeddings_of(values)
+        matrices[name] = similarity_matrix(values, similarity)
+    sizes = {len(m) for m in matrices.values()}
+    if len(sizes) != 1:
+        raise ValueError(
+            f"The models embed different numbers of images: {sorted(sizes)}."
+        )
+    (n_images,) = sizes
+    first = next(iter(models.values()))
+    human = human_matrix(
+        y, n_images, target=target, similarity=similarity, ids=item_ids(first)
+    )
+    everything = np.ones(n_images, dtype=int)
+    a, c = resampled_pairs(everything)
+    estimates = {
+        name: PairComparison(human[a, c], comparison).score(m[a, c])
+        for name, m in matrices.items()
+    }
+    blocks = [(np.arange(n_images), matrices, human)]
+    rng = check_random_state(random_state)
+    distributions = bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng)
+    return interval_frame(estimates, distributions, confidence)

@@ -1,0 +1,257 @@
+"""How far can a model get? Noise ceilings from per-subject matrices."""
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from .._human import TARGETS, labelled_matrix, read_human_pairs
+from .._similarity import COMPARISONS, compare
+from ._cv import default_cv
+
+
+def spearman_brown(r, factor):
+    """Reliability of a mean of ``factor`` times as many raters as gave ``r``."""
+    return factor * r / (1 + (factor - 1) * r)
+
+
+@dataclass
+class NoiseCeiling:
+    """Noise ceilings of the human data on each test x test block.
+
+    The result of :func:`noise_ceiling`. Two different questions:
+
+    * ``per_subject``: how well can any model predict *one subject*? Each
+      subject's pairs are compared with the mean matrix of the other
+      subjects (``lower``) and of all subjects, itself included
+      (``upper``), in the study's comparison (Nili et al., 2014).
+    * ``split_half``: how reliable is the *mean matrix*, the one the 2OI of
+      Full and Retained is taken against? Random halves of the subjects are
+      averaged and compared (``r_half``, mean over the draws), then
+      corrected to the full number of subjects by Spearman-Brown
+      (``reliability``). ``sqrt(reliability)`` (``ceiling``) is the
+      attenuation bound of a correlation with the mean matrix: what a model
+      that held the subjects' common structure exactly would reach (0
+      where the estimated reliability is negative).
+
+    Parameters
+    ----------
+    per_subject : pandas.DataFrame
+        A row per (fold, subject): ``fold``, ``subject``, ``lower``,
+        ``upper``.
+    split_half : pandas.DataFrame
+        A row per fold: ``fold``, ``r_half``, ``reliability``, ``ceiling``.
+    comparison : str
+        The comparison used.
+
+    See Also
+    --------
+    noise_ceiling : Computes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_ais.model_selection import NoiseCeiling
+    >>> ceiling = NoiseCeiling(
+    ...     per_subject=pd.DataFrame({"fold": [0, 0], "subject": [0, 1],
+    ...                               "lower": [0.2, 0.3], "upper": [0.5, 0.6]}),
+    ...     split_half=pd.DataFrame({"fold": [0], "r_half": [0.5],
+    ...                              "reliability": [2 / 3], "ceiling": [0.82]}),
+    ...     comparison="spearman")
+    >>> ceiling.to_frame()[["lower", "upper"]].round(2).values.tolist()
+    [[0.25, 0.55]]
+    """
+
+    per_subject: pd.DataFrame
+    split_half: pd.DataFrame
+    comparison: str
+
+    def to_frame(self):
+        """Get a row per fold: the subject-mean bounds and the split-half columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower``, ``upper`` (means over subjects), ``r_half``,
+            ``reliability`` and ``ceiling``; indexed by fold.
+        """
+        bounds = self.per_subject.groupby("fold")[["lower", "upper"]].mean()
+        return bounds.join(self.split_half.set_index("fold"))
+
+    def summary(self):
+        """Summarise the means over folds, each labelled.
+
+        Returns
+        -------
+        str
+            The lines, ready to print.
+        """
+        means = self.to_frame().mean()
+        rows = [
+            ("one subject vs the mean of the others (lower)", "lower"),
+            ("one subject vs the mean of all (upper)", "upper"),
+            ("mean matrix, split-half r (half the subjects)", "r_half"),
+            ("mean matrix, Spearman-Brown reliability", "reliability"),
+            ("mean matrix, attenuation bound sqrt(reliability)", "ceiling"),
+        ]
+        lines = [f"Noise ceiling ({self.comparison}, mean over test folds):"]
+        lines += [f"  {label:50s}{means[column]:.4f}" for label, column in rows]
+        return "\n".join(lines)
+
+
+def _subject_values(subject_matrices):
+    """``(n_subjects, n, n)`` floats, and the item ids (None for arrays)."""
+    if isinstance(subject_matrices, np.ndarray):
+        values, ids = np.asarray(subject_matrices, dtype=np.float64), None
+    else:
+        frames = list(subject_matrices)
+        if frames and all(isinstance(f, pd.DataFrame) for f in frames):
+            ids = frames[0].index
+            for k, frame in enumerate(frames):
+                if not frame.index.equals(ids):
+                    raise ValueError(
+                        f"Subject {k}'s matrix lists other items (or another "
+                        "order) than subject 0's; give every subject the same "
+                        "ids in the same order."
+                    )
+            values = np.stack([labelled_matrix(f) for f in frames])
+        else:
+            values, ids = np.asarray(frames, dtype=np.float64), None
+    if values.ndim != 3 or values.shape[1] != values.shape[2]:
+        raise ValueError(
+            "subject_matrices must hold one square matrix per subject, shape "
+            f"(n_subjects, n_items, n_items); got {values.shape}."
+        )
+    if len(values) < 2:
+        raise ValueError(
+            f"A noise ceiling needs at least 2 subjects; got {len(values)}."
+        )
+    return values, ids
+
+
+@validate_params(
+    {
+        "subject_matrices": ["array-like"],
+        "cv": ["cv_object"],
+        "comparison": [StrOptions(set(COMPARISONS))],
+        "target": [StrOptions(set(TARGETS) - {"embedding"})],
+        "n_split_half": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def noise_ceiling(
+    subject_matrices,
+    *,
+    cv=None,
+    comparison="spearman",
+    target="auto",
+    n_split_half=20,
+    random_state=0,
+):
+    """Noise ceilings of per-subject matrices on the test x test blocks of a CV.
+
+    Computed on the same blocks as Full and Retained (pass the folds of a
+    :class:`FullVsRetained` result, ``result.splits``, as ``cv``), with the
+    same comparison, so that the three can be put side by side. See
+    :class:`NoiseCeiling` for what each number answers.
+
+    Parameters
+    ----------
+    subject_matrices : list of DataFrame, or array-like of shape \
+(n_subjects, n_items, n_items)
+        One similarity (or dissimilarity) matrix per subject, every one over
+        the same items in the same order (for example
+        ``load_mur92().subject_dissimilarity_frames``).
+    cv : int, cross-validation generator or iterable, default=None
+        Splits of the items; ``None`` means ``RepeatedKFold(n_splits=5,
+        n_repeats=8, random_state=0)``, the default of
+        :func:`compare_full_vs_retained` (the same folds for the same number
+        of items).
+    comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
+        How two matrices' pairs are compared: use the study's.
+    target : {"auto", "similarity", "dissimilarity"}, default="auto"
+        What the matrices hold (read from each block's diagonal by default).
+    n_split_half : int, default=20
+        Random halvings of the subjects per fold (the same halvings in every
+        fold); with an odd number of subjects one is left out of each.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the halvings.
+
+    Returns
+    -------
+    NoiseCeiling
+        Per-subject bounds and split-half reliability per fold.
+
+    See Also
+    --------
+    compare_selection_controls : Full, Retained and controls on the folds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.model_selection import noise_ceiling
+    >>> rng = np.random.default_rng(0)
+    >>> common = rng.normal(size=(30, 30))
+    >>> subjects = [common + rng.normal(size=(30, 30)) for _ in range(6)]
+    >>> subjects = np.array([(s + s.T) / 2 + 10 * np.eye(30) for s in subjects])
+    >>> ceiling = noise_ceiling(subjects, cv=3)
+    >>> means = ceiling.to_frame().mean()
+    >>> bool(means["lower"] < means["upper"])
+    True
+    """
+    values, ids = _subject_values(subject_matrices)
+    n_subjects, n_items = len(values), values.shape[1]
+    splits = list(check_cv(default_cv(cv)).split(np.zeros(n_items)))
+    rng = check_random_state(random_state)
+    half = n_subjects // 2
+    halvings = [rng.permutation(n_subjects) for _ in range(n_split_half)]
+
+    def pairs(matrix, index):
+        block = matrix[np.ix_(index, index)]
+        if ids is not None:
+            labels = ids[index]
+            block = pd.DataFrame(block, index=labels, columns=labels)
+        return read_human_pairs(block, len(index), target=target).pairs
+
+    per_subject, split_half = [], []
+    total = values.sum(axis=0)
+    for fold, (_, test) in enumerate(splits):
+        everyone = pairs(total / n_subjects, test)
+        for s in range(n_subjects):
+            own = pairs(values[s], test)
+            others = pairs((total - values[s]) / (n_subjects - 1), test)
+            per_subject.append(
+                (
+                    fold,
+                    s,
+                    compare(own, others, comparison),
+                    compare(own, everyone, comparison),
+                )
+            )
+        r_half = np.mean(
+            [
+                compare(
+                    pairs(values[order[:half]].mean(axis=0), test),
+                    pairs(values[order[half : 2 * half]].mean(axis=0), test),
+                    comparison,
+                )
+                for order in halvings
+            ]
+        )
+        reliability = spearman_brown(r_half, n_subjects / half)
+        split_half.append((fold, r_half, reliability, np.sqrt(max(reliability, 0))))
+    return NoiseCeiling(
+        per_subject=pd.DataFrame(
+            per_subject, columns=["fold", "subject", "lower", "upper"]
+        ),
+        split_half=pd.DataFrame(
+            split_half, columns=["fold", "r_half", "reliability", "ceiling"]
+        ),
+        comparison=comparison,
+    )
