@@ -65,8 +65,10 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
         Interpolation of heatmaps to image size.
     device : str, default="auto"
-        Torch device of the masked computations for non-GAP heads (the
-        featurizer has its own ``device``).
+        Where the masked computations run (the featurizer has its own
+        ``device``); as in :class:`~sklearn_ais.AISFeatureMapSelector`: for
+        global-average-pooled maps ``"auto"`` and ``"cpu"`` are the compiled
+        CPU path, an accelerator runs the same closed forms in torch.
     chunk_mb : float, default=64
         Memory budget of one chunk of masked networks, in megabytes.
     n_jobs : int or None, default=None

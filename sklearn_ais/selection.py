@@ -91,10 +91,16 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         :class:`~sklearn.feature_selection.RFE`: ``max(1, int(f * n_maps))``
         (one map where the floor is 0, where ``RFE`` would fail).
     device : str, default="auto"
-        Torch device for 4-D maps with a non-GAP head (``"auto"``, ``"cpu"``,
-        ``"cuda"``, ``"cuda:1"``...). Resolved in ``fit`` to ``device_``; an
-        unavailable accelerator falls back to the CPU with a warning. Unused
-        (and torch never imported) for 2-D input.
+        Where the masked networks are computed (``"auto"``, ``"cpu"``,
+        ``"cuda"``, ``"cuda:1"``...), resolved in ``fit`` to ``device_``; an
+        unavailable accelerator falls back to the CPU with a
+        :class:`~sklearn_ais.exceptions.DeviceFallbackWarning`. For 2-D input
+        and global-average-pooled maps, ``"auto"`` and ``"cpu"`` run the
+        compiled closed forms on the CPU (torch is never imported); an
+        accelerator runs the same closed forms in torch there, ranks and
+        correlations included (equal to the CPU's to about 1e-15;
+        ``comparison="kendall"`` is then scored on the CPU, with that
+        warning). For 4-D maps with a torch head, the device the head runs on.
     chunk_mb : float, default=64
         Memory budget of one chunk of masked networks, in megabytes: the
         masked computations stream through chunks of this size.

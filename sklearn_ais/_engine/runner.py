@@ -14,7 +14,6 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .._similarity import PairComparison, PerImageComparison, others
 
 
 def _run_and_score(task, score):
@@ -103,7 +102,7 @@ def leave_one_out_ais(
     -------
     AISScores
     """
-    human = PairComparison(human_pairs, comparison)
+    human = engine.pair_comparison(human_pairs, comparison)
     baseline = human.score(engine.full())
     if not np.isfinite(baseline):
         raise ValueError(
@@ -115,11 +114,8 @@ def leave_one_out_ais(
     if dataset:
         ais = np.empty(engine.n_maps)
     if per_image:
-        images = PerImageComparison(human_pairs, comparison)
-        full = engine.full_per_image()
-        baseline_per_image = np.array(
-            [c.score(others(full, t)) for t, c in enumerate(images.comparisons)]
-        )
+        images = engine.per_image_comparison(human_pairs, comparison)
+        baseline_per_image = images.score(engine.full_per_image()[None])[:, 0]
         ais_per_image = np.empty((engine.n_images, engine.n_maps))
 
     def score(chunk):
@@ -165,7 +161,7 @@ def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbo
     verbose : int, default=0
         Progress bar when non-zero.
     """
-    human = PairComparison(human_pairs, comparison)
+    human = engine.pair_comparison(human_pairs, comparison)
     path = np.empty(engine.n_maps)
 
     def score(chunk):
