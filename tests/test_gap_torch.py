@@ -22,8 +22,8 @@ from sklearn_ais import (  # noqa: E402
     AISFeatureMapSelector,
     AISHeatmapExplainer,
     DeviceFallbackWarning,
+    _engine,  # noqa: E402
 )
-from sklearn_ais import _engine  # noqa: E402
 from sklearn_ais._engine import (  # noqa: E402
     GAPEngine,
     engine_device,

@@ -116,9 +116,7 @@ def sorted_average_ranks(sorted_values):
     its group's first and last positions.
     """
     n = sorted_values.shape[-1]
-    position = torch.arange(n, device=sorted_values.device).expand(
-        sorted_values.shape
-    )
+    position = torch.arange(n, device=sorted_values.device).expand(sorted_values.shape)
     new = sorted_values[..., 1:] != sorted_values[..., :-1]
     edge = torch.ones(*new.shape[:-1], 1, dtype=torch.bool, device=new.device)
     starts = torch.where(torch.cat([edge, new], dim=-1), position, 0)

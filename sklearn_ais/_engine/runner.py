@@ -15,7 +15,6 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 
-
 def _run_and_score(task, score):
     return score(task())
 
