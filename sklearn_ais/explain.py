@@ -72,7 +72,8 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     chunk_mb : float, default=64
         Memory budget of one chunk of masked networks, in megabytes.
     n_jobs : int or None, default=None
-        Threads over chunks of masked networks.
+        Threads over chunks of masked networks (for a torch head on the CPU,
+        see :class:`~sklearn_ais.AISFeatureMapSelector`).
     verbose : int, default=0
         Progress bars when non-zero.
 

@@ -107,7 +107,10 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Threads that compute and rank chunks of masked networks in parallel.
         ``None`` means 1 unless in a ``joblib.parallel_config`` context; ``-1``
-        means all processors.
+        means all processors. For a torch head on the CPU, ``None`` means one
+        single-threaded chunk per torch thread (``torch.get_num_threads()``),
+        and an int shares torch's threads among that many chunks; the results
+        are the same bit for bit.
     verbose : int, default=0
         ``0`` is silent; otherwise progress bars over the chunks of masked
         networks are shown (useful for the VGG head on many images).

@@ -21,6 +21,7 @@ one chunk's state (a prefix chunk's running statistics included), and they
 can run in any order or in parallel threads.
 """
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
@@ -128,6 +129,14 @@ class MaskedEngine(ABC):
         ``leave_one_out``, so masking a map that is zero in an image changes
         nothing, bit for bit.
         """
+
+    def parallel_tasks(self, n_jobs):
+        """Context in which this engine's chunks run; yields the joblib ``n_jobs``.
+
+        ``n_jobs`` unchanged by default; torch engines on the CPU split
+        torch's threads among the tasks.
+        """
+        return contextlib.nullcontext(n_jobs)
 
     def pair_comparison(self, human_pairs, comparison):
         """The comparison that scores this engine's pair similarities.

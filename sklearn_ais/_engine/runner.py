@@ -46,6 +46,12 @@ def run_family(family, score, *, n_jobs=None, description="", verbose=0):
     )
 
 
+def _run_engine_family(engine, family, score, *, n_jobs, **progress):
+    """``run_family`` in the engine's ``parallel_tasks`` context."""
+    with engine.parallel_tasks(n_jobs) as n_jobs:
+        yield from run_family(family, score, n_jobs=n_jobs, **progress)
+
+
 class AISScores(NamedTuple):
     """Alignment Importance Scores from one leave-one-out pass.
 
@@ -128,7 +134,8 @@ def leave_one_out_ais(
         for name, wanted in (("dataset", dataset), ("per image", per_image))
         if wanted
     )
-    for start, stop, left_out, masked in run_family(
+    for start, stop, left_out, masked in _run_engine_family(
+        engine,
         family,
         score,
         n_jobs=n_jobs,
@@ -166,7 +173,8 @@ def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbo
     def score(chunk):
         return chunk.start, chunk.stop, human.score_many(chunk.pairs)
 
-    for start, stop, scores in run_family(
+    for start, stop, scores in _run_engine_family(
+        engine,
         engine.prefixes(order),
         score,
         n_jobs=n_jobs,
