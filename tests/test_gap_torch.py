@@ -213,3 +213,11 @@ def test_selector_cuda_without_cuda_is_the_numba_result(monkeypatch):
         got = AISFeatureMapSelector(device="cuda").fit(X, H)
     assert got.device_ == "cpu"
     np.testing.assert_array_equal(got.ais_, want.ais_)
+
+
+def test_embed_needs_no_device():
+    """``transform`` of a selector fitted on a GPU works where the GPU is gone."""
+    X = np.random.default_rng(0).random((5, 4))
+    keep = np.array([True, False, True, False])
+    engine = TorchGAPEngine(X, "cosine", "cuda:7")
+    np.testing.assert_array_equal(engine.embed(keep), X * keep)

@@ -285,16 +285,31 @@ class TorchGAPEngine(MaskedEngine):
         self.dtype = np.asarray(features).dtype if dtype is None else np.dtype(dtype)
         self._numpy = np.asarray(features, dtype=np.float64, order="C")
         self.device = torch.device(device)
-        self.features = torch.tensor(self._numpy, device=self.device)
         self.similarity = similarity
         self.chunk_mb = chunk_mb
         self.n_images, self.n_maps = self._numpy.shape
-        rows, cols = pair_indices(self.n_images)
-        # Copies: the cached indices are read-only.
-        self._rows = torch.tensor(rows, device=self.device)
-        self._cols = torch.tensor(cols, device=self.device)
-        self._diagonal = torch.eye(self.n_images, dtype=torch.bool, device=self.device)
         self._closed_form = similarity != "spearman"
+
+    # Put on the device when first used: ``embed`` (``transform``) needs no
+    # device, so a fitted selector still transforms where it is gone.
+
+    @functools.cached_property
+    def features(self):
+        """The pooled maps on the device, float64."""
+        return torch.tensor(self._numpy, device=self.device)
+
+    @functools.cached_property
+    def _rows(self):
+        # A copy: the cached indices are read-only.
+        return torch.tensor(pair_indices(self.n_images)[0], device=self.device)
+
+    @functools.cached_property
+    def _cols(self):
+        return torch.tensor(pair_indices(self.n_images)[1], device=self.device)
+
+    @functools.cached_property
+    def _diagonal(self):
+        return torch.eye(self.n_images, dtype=torch.bool, device=self.device)
 
     @property
     def embedding_dim(self):
