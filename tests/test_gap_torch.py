@@ -95,6 +95,8 @@ def test_comparison_equals_numba_with_ties_and_undefined_rows(comparison):
     candidates[1] = 2.0  # constant: NaN
     candidates[2, 5] = np.inf  # not a similarity: NaN
     candidates[3, 7] = np.nan
+    # Near-ties: distinct values a relative 1e-15 apart are ranked apart.
+    candidates[4, :20] = 0.5 * (1 + np.arange(20) * 1e-15)
     with np.errstate(invalid="ignore"):
         want = PairComparison(human, comparison).score_many(candidates)
     got = TorchPairComparison(human, comparison, "cpu").score_many(
