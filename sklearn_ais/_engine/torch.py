@@ -12,6 +12,7 @@ independent, so they may run in parallel threads.
 import contextlib
 import copy
 import functools
+import threading
 
 import numpy as np
 import torch
@@ -35,6 +36,31 @@ from .base import (
     leave_one_out_masks,
     prefix_masks,
 )
+
+_THREADS_LOCK = threading.Lock()
+_THREADS = {"users": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _shared_threads():
+    """Yield torch's thread count as it was before any engine changed it.
+
+    Torch's thread count is global: fits running at once in threads (a
+    threading joblib backend) share one saved value, restored by the last one
+    to finish.
+    """
+    with _THREADS_LOCK:
+        if _THREADS["users"] == 0:
+            _THREADS["saved"] = torch.get_num_threads()
+        _THREADS["users"] += 1
+        saved = _THREADS["saved"]
+    try:
+        yield saved
+    finally:
+        with _THREADS_LOCK:
+            _THREADS["users"] -= 1
+            if _THREADS["users"] == 0:
+                torch.set_num_threads(saved)
 
 
 class _TorchEngine(MaskedEngine):
@@ -131,16 +157,13 @@ class _TorchEngine(MaskedEngine):
         thread count is restored on exit. Results do not change: each row
         of a product is computed the same way whatever the threads.
         """
-        threads = torch.get_num_threads()
         if self.device.type != "cpu":
             yield n_jobs
             return
-        tasks = threads if n_jobs is None else effective_n_jobs(n_jobs)
-        torch.set_num_threads(max(1, threads // tasks))
-        try:
+        with _shared_threads() as threads:
+            tasks = threads if n_jobs is None else effective_n_jobs(n_jobs)
+            torch.set_num_threads(max(1, threads // tasks))
             yield tasks
-        finally:
-            torch.set_num_threads(threads)
 
     @property
     def embedding_dim(self):
