@@ -71,12 +71,15 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
         Interpolation of heatmaps to image size.
     device : str, default="auto"
-        Torch device of the masked computations for non-GAP heads (the
-        featurizer has its own ``device``).
+        Where the masked computations run (the featurizer has its own
+        ``device``); as in :class:`~sklearn_ais.AISFeatureMapSelector`: for
+        global-average-pooled maps ``"auto"`` and ``"cpu"`` are the compiled
+        CPU path, an accelerator runs the same closed forms in torch.
     chunk_mb : float, default=64
         Memory budget of one chunk of masked networks, in megabytes.
     n_jobs : int or None, default=None
-        Threads over chunks of masked networks.
+        Threads over chunks of masked networks (for a torch head on the CPU,
+        see :class:`~sklearn_ais.AISFeatureMapSelector`).
     verbose : int, default=0
         Progress bars when non-zero.
 

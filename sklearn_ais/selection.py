@@ -91,17 +91,26 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         :class:`~sklearn.feature_selection.RFE`: ``max(1, int(f * n_maps))``
         (one map where the floor is 0, where ``RFE`` would fail).
     device : str, default="auto"
-        Torch device for 4-D maps with a non-GAP head (``"auto"``, ``"cpu"``,
-        ``"cuda"``, ``"cuda:1"``...). Resolved in ``fit`` to ``device_``; an
-        unavailable accelerator falls back to the CPU with a warning. Unused
-        (and torch never imported) for 2-D input.
+        Where the masked networks are computed (``"auto"``, ``"cpu"``,
+        ``"cuda"``, ``"cuda:1"``...), resolved in ``fit`` to ``device_``; an
+        unavailable accelerator falls back to the CPU with a
+        :class:`~sklearn_ais.exceptions.DeviceFallbackWarning`. For 2-D input
+        and global-average-pooled maps, ``"auto"`` and ``"cpu"`` run the
+        compiled closed forms on the CPU (torch is never imported); an
+        accelerator runs the same closed forms in torch there, ranks and
+        correlations included (equal to the CPU's to about 1e-15;
+        ``comparison="kendall"`` is then scored on the CPU, with that
+        warning). For 4-D maps with a torch head, the device the head runs on.
     chunk_mb : float, default=64
         Memory budget of one chunk of masked networks, in megabytes: the
         masked computations stream through chunks of this size.
     n_jobs : int or None, default=None
         Threads that compute and rank chunks of masked networks in parallel.
         ``None`` means 1 unless in a ``joblib.parallel_config`` context; ``-1``
-        means all processors.
+        means all processors. For a torch head on the CPU, ``None`` means one
+        single-threaded chunk per torch thread (``torch.get_num_threads()``),
+        and an int shares torch's threads among that many chunks; the results
+        are the same bit for bit.
     verbose : int, default=0
         ``0`` is silent; otherwise progress bars over the chunks of masked
         networks are shown (useful for the VGG head on many images).

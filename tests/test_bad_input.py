@@ -293,6 +293,9 @@ def test_fit_works_without_torch(run_without_torch):
         selector = AISFeatureMapSelector().fit(X, H)
         assert selector.transform(X).shape == X.shape
         assert selector.device_ == "cpu"
+        # An explicit CPU is the same compiled path, still without torch.
+        on_cpu = AISFeatureMapSelector(device="cpu").fit(X, H)
+        assert np.array_equal(on_cpu.ais_, selector.ais_)
         scores = cross_val_score(
             AISFeatureMapSelector(similarity="pearson"), X, H,
             cv=KFold(3, shuffle=True, random_state=0), scoring=RSAScorer(),

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 torch = pytest.importorskip("torch")
 from _brute_force import compare, similarity_pairs, upper  # noqa: E402
@@ -217,3 +218,39 @@ def test_feature_maps_keep_their_head_when_sliced():
     assert maps[[0, 2]].head is head
     assert maps[1:4].head is head
     assert not hasattr(np.asarray(maps), "head")
+
+
+def test_vgg_chunks_and_threads_change_no_bit():
+    """Chunk shapes and torch's threads per chunk do not change the results."""
+    n_maps = 6
+    maps = FeatureMaps(random_maps(9, n_maps, 4, seed=3), head=small_vgg_head(n_maps))
+    _, H, _ = make_alignment_problem(9, 4, 2, random_state=3)
+    threads = torch.get_num_threads()
+    fits = [
+        AISFeatureMapSelector(device="cpu", chunk_mb=chunk_mb, n_jobs=n_jobs).fit(
+            maps, H
+        )
+        for chunk_mb in (1e-6, 0.03, 64)
+        for n_jobs in (None, 1, 2)
+    ]
+    assert torch.get_num_threads() == threads
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.ais_, fits[0].ais_)
+        np.testing.assert_array_equal(other.scores_path_, fits[0].scores_path_)
+
+
+def test_fits_in_threads_restore_torch_threads():
+    """Torch's thread count is global: concurrent fits restore the original."""
+    from joblib import Parallel, delayed
+
+    n_maps = 4
+    maps = FeatureMaps(random_maps(6, n_maps, 4, seed=1), head=small_vgg_head(n_maps))
+    _, H, _ = make_alignment_problem(6, 4, 2, random_state=1)
+    threads = torch.get_num_threads()
+    selector = AISFeatureMapSelector(device="cpu", chunk_mb=1e-6)
+    fits = Parallel(n_jobs=3, prefer="threads")(
+        delayed(clone(selector).fit)(maps, H) for _ in range(6)
+    )
+    assert torch.get_num_threads() == threads
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.ais_, fits[0].ais_)

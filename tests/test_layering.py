@@ -71,6 +71,7 @@ LAYERS = {
     "_engine.runner": "engine without torch",
     "_engine": "engine and torch side",
     "_engine.torch": "engine and torch side",
+    "_engine.gap_torch": "engine and torch side",
     "_heads": "engine and torch side",
     "_backbones": "engine and torch side",
     "_images": "engine and torch side",

@@ -3,8 +3,10 @@
 ``make_engine`` picks the engine for some maps and a head (``base`` defines
 what every engine computes); ``runner`` scores their families against human
 judgments. This package knows no estimator and draws nothing; it imports
-torch only for torch heads.
+torch only for torch heads and for pooled maps sent to an accelerator.
 """
+
+import warnings
 
 import numpy as np
 
@@ -36,29 +38,48 @@ def is_gap_head(head):
 def engine_device(head, device):
     """The device masked networks run on, as a string.
 
-    The CPU for GAP heads (closed forms in numpy, torch not imported);
-    otherwise ``device`` resolved, with a CPU fallback warning when it is not
-    available.
+    GAP heads with ``"auto"`` or ``"cpu"`` run on the CPU in numba (torch is
+    not imported). Otherwise ``device`` is resolved, with a CPU fallback
+    warning when it is not available; GAP heads then run in torch there,
+    except on MPS (no float64), which falls back to the CPU with a warning.
     """
-    if is_gap_head(head):
+    gap = is_gap_head(head)
+    if gap and isinstance(device, str) and device in ("auto", "cpu"):
         return "cpu"
     from .._torch_utils import resolve_device
 
-    return str(resolve_device(device))
+    resolved = resolve_device(device)
+    if gap and resolved.type == "mps":
+        from ..exceptions import DeviceFallbackWarning
+
+        warnings.warn(
+            "The GAP engine computes in float64, which MPS does not support; "
+            "it runs on the CPU.",
+            DeviceFallbackWarning,
+            stacklevel=3,
+        )
+        return "cpu"
+    return str(resolved)
 
 
 def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_MB):
     """The engine for ``maps`` (2-D pooled features or 4-D maps) and ``head``.
 
     A 2-D matrix, or 4-D maps with no head or a ``GAPHead``, use the GAP
-    engine (torch is not imported). A ``VGGHead`` uses the VGG fast path;
-    any other torch module the generic chunked engine.
+    engine: on the CPU in numba (torch is not imported), on any other
+    ``device`` (as :func:`engine_device` resolves it) in torch. A
+    ``VGGHead`` uses the VGG fast path; any other torch module the generic
+    chunked engine.
     """
-    if maps.ndim == 2:
-        return GAPEngine(maps, similarity, chunk_mb)
-    if is_gap_head(head):
-        pooled = maps.mean(axis=(2, 3), dtype=np.float64)
-        return GAPEngine(pooled, similarity, chunk_mb, dtype=maps.dtype)
+    if maps.ndim == 2 or is_gap_head(head):
+        pooled = maps
+        if maps.ndim == 4:
+            pooled = maps.mean(axis=(2, 3), dtype=np.float64)
+        if str(device) == "cpu":
+            return GAPEngine(pooled, similarity, chunk_mb, dtype=maps.dtype)
+        from .gap_torch import TorchGAPEngine
+
+        return TorchGAPEngine(pooled, similarity, device, chunk_mb, dtype=maps.dtype)
     from .._heads import VGGHead
     from .torch import GenericEngine, VGGEngine
 

@@ -21,11 +21,14 @@ one chunk's state (a prefix chunk's running statistics included), and they
 can run in any order or in parallel threads.
 """
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
+
+from .._similarity import PairComparison, PerImageComparison
 
 DEFAULT_CHUNK_MB = 64
 
@@ -42,9 +45,10 @@ class ChunkResult(NamedTuple):
     start, stop : int
         The masked networks of the chunk (maps for leave-one-out, prefix
         lengths minus one for prefixes).
-    pairs : ndarray of shape (stop - start, n_pairs) or None
-        Dataset pair similarities of each masked network.
-    per_image : ndarray of shape (stop - start, n, n) or None
+    pairs : ndarray or tensor of shape (stop - start, n_pairs) or None
+        Dataset pair similarities of each masked network (a tensor on the
+        device for the torch GAP engine, whose comparisons read it there).
+    per_image : ndarray or tensor of shape (stop - start, n, n) or None
         ``per_image[c, t, j]``: image ``t`` with the map masked in it alone,
         against image ``j`` unmasked (the diagonal is not used).
     """
@@ -125,6 +129,26 @@ class MaskedEngine(ABC):
         ``leave_one_out``, so masking a map that is zero in an image changes
         nothing, bit for bit.
         """
+
+    def parallel_tasks(self, n_jobs):
+        """Context in which this engine's chunks run; yields the joblib ``n_jobs``.
+
+        ``n_jobs`` unchanged by default; torch engines on the CPU split
+        torch's threads among the tasks.
+        """
+        return contextlib.nullcontext(n_jobs)
+
+    def pair_comparison(self, human_pairs, comparison):
+        """The comparison that scores this engine's pair similarities.
+
+        A :class:`~sklearn_ais._similarity.PairComparison` (numpy) unless an
+        engine's chunks live elsewhere (a torch device).
+        """
+        return PairComparison(human_pairs, comparison)
+
+    def per_image_comparison(self, human_pairs, comparison):
+        """The comparison that scores this engine's per-image similarities."""
+        return PerImageComparison(human_pairs, comparison)
 
     @abstractmethod
     def embed(self, keep):

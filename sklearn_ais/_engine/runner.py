@@ -14,8 +14,6 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
-from .._similarity import PairComparison, PerImageComparison, others
-
 
 def _run_and_score(task, score):
     return score(task())
@@ -46,6 +44,12 @@ def run_family(family, score, *, n_jobs=None, description="", verbose=0):
         unit="chunk",
         disable=not verbose,
     )
+
+
+def _run_engine_family(engine, family, score, *, n_jobs, **progress):
+    """``run_family`` in the engine's ``parallel_tasks`` context."""
+    with engine.parallel_tasks(n_jobs) as n_jobs:
+        yield from run_family(family, score, n_jobs=n_jobs, **progress)
 
 
 class AISScores(NamedTuple):
@@ -103,7 +107,7 @@ def leave_one_out_ais(
     -------
     AISScores
     """
-    human = PairComparison(human_pairs, comparison)
+    human = engine.pair_comparison(human_pairs, comparison)
     baseline = human.score(engine.full())
     if not np.isfinite(baseline):
         raise ValueError(
@@ -115,11 +119,8 @@ def leave_one_out_ais(
     if dataset:
         ais = np.empty(engine.n_maps)
     if per_image:
-        images = PerImageComparison(human_pairs, comparison)
-        full = engine.full_per_image()
-        baseline_per_image = np.array(
-            [c.score(others(full, t)) for t, c in enumerate(images.comparisons)]
-        )
+        images = engine.per_image_comparison(human_pairs, comparison)
+        baseline_per_image = images.score(engine.full_per_image()[None])[:, 0]
         ais_per_image = np.empty((engine.n_images, engine.n_maps))
 
     def score(chunk):
@@ -133,7 +134,8 @@ def leave_one_out_ais(
         for name, wanted in (("dataset", dataset), ("per image", per_image))
         if wanted
     )
-    for start, stop, left_out, masked in run_family(
+    for start, stop, left_out, masked in _run_engine_family(
+        engine,
         family,
         score,
         n_jobs=n_jobs,
@@ -165,13 +167,14 @@ def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbo
     verbose : int, default=0
         Progress bar when non-zero.
     """
-    human = PairComparison(human_pairs, comparison)
+    human = engine.pair_comparison(human_pairs, comparison)
     path = np.empty(engine.n_maps)
 
     def score(chunk):
         return chunk.start, chunk.stop, human.score_many(chunk.pairs)
 
-    for start, stop, scores in run_family(
+    for start, stop, scores in _run_engine_family(
+        engine,
         engine.prefixes(order),
         score,
         n_jobs=n_jobs,

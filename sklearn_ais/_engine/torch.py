@@ -9,11 +9,14 @@ formulas as for the GAP engine turn them into similarities. Chunks are
 independent, so they may run in parallel threads.
 """
 
+import contextlib
 import copy
 import functools
+import threading
 
 import numpy as np
 import torch
+from joblib import effective_n_jobs
 
 from .._similarity import (
     cross_pair_similarities,
@@ -33,6 +36,31 @@ from .base import (
     leave_one_out_masks,
     prefix_masks,
 )
+
+_THREADS_LOCK = threading.Lock()
+_THREADS = {"users": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _shared_threads():
+    """Yield torch's thread count as it was before any engine changed it.
+
+    Torch's thread count is global: fits running at once in threads (a
+    threading joblib backend) share one saved value, restored by the last one
+    to finish.
+    """
+    with _THREADS_LOCK:
+        if _THREADS["users"] == 0:
+            _THREADS["saved"] = torch.get_num_threads()
+        _THREADS["users"] += 1
+        saved = _THREADS["saved"]
+    try:
+        yield saved
+    finally:
+        with _THREADS_LOCK:
+            _THREADS["users"] -= 1
+            if _THREADS["users"] == 0:
+                torch.set_num_threads(saved)
 
 
 class _TorchEngine(MaskedEngine):
@@ -116,6 +144,26 @@ class _TorchEngine(MaskedEngine):
         if per_image:
             per_config += 3 * 8 * self.n_images**2
         return chunk_length(per_config, self.chunk_mb, self.n_maps)
+
+    @contextlib.contextmanager
+    def parallel_tasks(self, n_jobs):
+        """Split torch's CPU threads among the tasks; yields the joblib ``n_jobs``.
+
+        On the CPU, ``n_jobs=None`` runs one task per torch thread, each
+        single-threaded: several chunks in flight, each a single-threaded
+        GEMM plus its memory-bound passes, kept the cores busier than one
+        chunk at a time on every thread (docs/design.md). An int ``n_jobs``
+        gets that many tasks, torch's threads shared among them. Torch's
+        thread count is restored on exit. Results do not change: each row
+        of a product is computed the same way whatever the threads.
+        """
+        if self.device.type != "cpu":
+            yield n_jobs
+            return
+        with _shared_threads() as threads:
+            tasks = threads if n_jobs is None else effective_n_jobs(n_jobs)
+            torch.set_num_threads(max(1, threads // tasks))
+            yield tasks
 
     @property
     def embedding_dim(self):
