@@ -324,6 +324,22 @@ def per_image_similarities(kind, features, gram, sums, sq_norms, terms, start, o
 
 
 @_kernel
+def per_image_rows(similarities, out):
+    """``out[t, c]`` = ``similarities[c, t]`` without its diagonal entry ``t``.
+
+    Gathers each image's ``n - 1`` similarities to the others, image by image.
+    """
+    n = similarities.shape[1]
+    for t in range(n):
+        for c in range(similarities.shape[0]):
+            source, target = similarities[c, t], out[t, c]
+            for j in range(t):
+                target[j] = source[j]
+            for j in range(t + 1, n):
+                target[j - 1] = source[j]
+
+
+@_kernel
 def pack_keys(candidates, index_bits, keys):
     """Float keys whose low mantissa bits hold each value's column index.
 
@@ -447,7 +463,7 @@ def _finite_row(keys):
 
 
 @_kernel
-def spearman_sorted_keys(keys, candidates, human_scores, index_bits, scores):
+def spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scores):
     """Spearman correlations from row-sorted packed keys.
 
     With distinct values, the value at sorted position ``i`` has rank
@@ -456,6 +472,9 @@ def spearman_sorted_keys(keys, candidates, human_scores, index_bits, scores):
     with runs (ties or colliding keys) is scored again with its runs ordered
     by their true values (``candidates``) and average ranks for ties; a
     constant row or one with a non-finite value scores NaN.
+
+    ``human_scores`` holds one row per group of ``group`` consecutive rows
+    of ``keys`` (one group for dataset AIS; one per image for per-image AIS).
     """
     bits = keys.view(np.uint64)
     shift = np.uint64(index_bits)
@@ -465,13 +484,13 @@ def spearman_sorted_keys(keys, candidates, human_scores, index_bits, scores):
     rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
     scratch = (np.arange(n), np.empty(n), np.empty(n, dtype=np.int64))
     for r in range(keys.shape[0]):
-        row = bits[r]
+        row, human = bits[r], human_scores[r // group]
         if not _finite_row(keys[r]):
             scores[r] = np.nan
             continue
         total = 0.0
         for i in range(n):
-            total += human_scores[row[i] & low] * (i - centre)
+            total += human[row[i] & low] * (i - centre)
         n_runs = 0
         for i in range(1, n):
             n_runs += (row[i] >> shift) == (row[i - 1] >> shift)
@@ -479,7 +498,7 @@ def spearman_sorted_keys(keys, candidates, human_scores, index_bits, scores):
             scores[r] = total / rank_norm
         else:
             scores[r] = _spearman_tied_row(
-                row, candidates[r], human_scores, shift, low, scratch
+                row, candidates[r], human, shift, low, scratch
             )
 
 
@@ -533,7 +552,7 @@ def _count_inversions(ranks, buffer):
 
 @_kernel
 def kendall_sorted_keys(
-    keys, candidates, human_ranks, human_tied_pairs, index_bits, scores
+    keys, candidates, human_ranks, human_tied_pairs, group, index_bits, scores
 ):
     """Kendall's tau-a from row-sorted packed keys, by counting inversions.
 
@@ -544,7 +563,8 @@ def kendall_sorted_keys(
     (a merge sort counts them) and
     ``concordant - discordant = n0 - x ties - y ties + joint ties - 2 discordant``
     (Knight 1966). Integer counts, one division. A constant row, or one with a
-    non-finite value, scores NaN.
+    non-finite value, scores NaN. The human arrays hold one entry per group
+    of ``group`` consecutive rows, as in :func:`spearman_sorted_keys`.
     """
     bits = keys.view(np.uint64)
     shift = np.uint64(index_bits)
@@ -555,12 +575,13 @@ def kendall_sorted_keys(
     ranks = np.empty(n, dtype=human_ranks.dtype)
     buffer = np.empty(n, dtype=human_ranks.dtype)
     for r in range(keys.shape[0]):
-        row = bits[r]
-        if not _finite_row(keys[r]) or human_tied_pairs == n_pairs:
+        row, human = bits[r], human_ranks[r // group]
+        human_tied = human_tied_pairs[r // group]
+        if not _finite_row(keys[r]) or human_tied == n_pairs:
             scores[r] = np.nan
             continue
         for i in range(n):
-            ranks[i] = human_ranks[row[i] & low]
+            ranks[i] = human[row[i] & low]
         tied = joint = 0
         start = 0
         while start < n:
@@ -572,7 +593,7 @@ def kendall_sorted_keys(
                     end,
                     low,
                     candidates[r],
-                    human_ranks,
+                    human,
                     values,
                     ranks[start:end],
                 )
@@ -596,5 +617,5 @@ def kendall_sorted_keys(
             scores[r] = np.nan
             continue
         discordant = _count_inversions(ranks, buffer)
-        balance = n_pairs - tied - human_tied_pairs + joint - 2 * discordant
+        balance = n_pairs - tied - human_tied + joint - 2 * discordant
         scores[r] = balance / n_pairs

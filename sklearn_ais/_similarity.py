@@ -17,6 +17,7 @@ from ._kernels import (
     cross_similarities_from_stats,
     kendall_sorted_keys,
     pack_keys,
+    per_image_rows,
     similarities_from_stats,
     spearman_sorted_keys,
 )
@@ -298,29 +299,38 @@ def _sorted_keys(candidates):
     return keys, index_bits
 
 
-def _spearman_many(candidates, human_scores):
+def _spearman_many(candidates, human_scores, group):
     """Spearman correlation of each row of ``candidates`` with the human pairs.
 
-    ``human_scores`` are the human pairs' standardized ranks.
+    ``human_scores`` (2-D) are human pairs' standardized ranks, one row per
+    ``group`` consecutive candidates.
     """
     keys, index_bits = _sorted_keys(candidates)
     scores = np.empty(len(candidates))
-    spearman_sorted_keys(keys, candidates, human_scores, index_bits, scores)
+    spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scores)
     return scores
 
 
-def _kendall_many(candidates, human_ranks, human_tied_pairs):
+def _kendall_many(candidates, human_ranks, human_tied_pairs, group):
     """Kendall's tau-a of each row of ``candidates`` with the human pairs.
 
-    ``human_ranks`` are the human pairs' dense ranks, ``human_tied_pairs``
-    the number of pairs of pairs they tie; O(n log n) per row.
+    ``human_ranks`` (2-D) are human pairs' dense ranks and
+    ``human_tied_pairs`` the number of pairs of pairs they tie, one entry
+    per ``group`` consecutive candidates; O(n log n) per row.
     """
     keys, index_bits = _sorted_keys(candidates)
     scores = np.empty(len(candidates))
     kendall_sorted_keys(
-        keys, candidates, human_ranks, human_tied_pairs, index_bits, scores
+        keys, candidates, human_ranks, human_tied_pairs, group, index_bits, scores
     )
     return scores
+
+
+def _dense_ranks(values):
+    """Ranks 0, 1, ... of the distinct values, and how many pairs tie."""
+    _, ranks, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ranks = ranks.astype(np.int32 if len(ranks) < 2**31 else np.int64)
+    return ranks, int(np.sum(counts * (counts - 1) // 2))
 
 
 class PairComparison:
@@ -357,11 +367,7 @@ class PairComparison:
         )
         self._scores = _standardize(values)
         if comparison == "kendall":
-            _, ranks, counts = np.unique(
-                self.human_pairs, return_inverse=True, return_counts=True
-            )
-            self._ranks = ranks.astype(np.int32 if len(ranks) < 2**31 else np.int64)
-            self._tied_pairs = int(np.sum(counts * (counts - 1) // 2))
+            self._ranks, self._tied_pairs = _dense_ranks(self.human_pairs)
 
     def score(self, candidate):
         """Compare one candidate vector of shape ``(n_pairs,)``; returns a float."""
@@ -380,9 +386,10 @@ class PairComparison:
         # Row reductions round by memory layout: one layout for every caller.
         candidates = np.ascontiguousarray(candidates, dtype=np.float64)
         if self.comparison == "spearman":
-            return _spearman_many(candidates, self._scores)
+            return _spearman_many(candidates, self._scores[None], len(candidates))
         if self.comparison == "kendall":
-            return _kendall_many(candidates, self._ranks, self._tied_pairs)
+            tied = np.array([self._tied_pairs])
+            return _kendall_many(candidates, self._ranks[None], tied, len(candidates))
         pearson = _row_dot(_standardize(candidates), self._scores)
         return pearson**2 if self.comparison == "r2" else pearson
 
@@ -434,9 +441,16 @@ class PerImageComparison:
         square[rows, cols] = human_pairs
         square[cols, rows] = human_pairs
         self.n_images = n
+        self.comparison = comparison
         self.comparisons = [
             PairComparison(others(square, t), comparison) for t in range(n)
         ]
+        # The rank comparisons score every image's rows in one kernel call.
+        if comparison == "spearman":
+            self._scores = np.stack([c._scores for c in self.comparisons])
+        elif comparison == "kendall":
+            self._ranks = np.stack([c._ranks for c in self.comparisons])
+            self._tied_pairs = np.array([c._tied_pairs for c in self.comparisons])
 
     def score(self, similarities):
         """Score per-image similarity matrices.
@@ -455,8 +469,15 @@ class PerImageComparison:
             humans).
         """
         k, n = similarities.shape[:2]
+        # candidates[t, c]: image t's similarities to the others in set c.
+        candidates = np.empty((n, k, n - 1))
+        per_image_rows(np.asarray(similarities, dtype=np.float64), candidates)
+        rows = candidates.reshape(n * k, n - 1)
+        if self.comparison == "spearman":
+            return _spearman_many(rows, self._scores, k).reshape(n, k)
+        if self.comparison == "kendall":
+            return _kendall_many(rows, self._ranks, self._tied_pairs, k).reshape(n, k)
         scores = np.empty((n, k))
         for t, comparison in enumerate(self.comparisons):
-            candidates = np.delete(similarities[:, t, :], t, axis=1)
-            scores[t] = comparison.score_many(candidates)
+            scores[t] = comparison.score_many(candidates[t])
         return scores
