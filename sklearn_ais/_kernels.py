@@ -355,6 +355,65 @@ def pack_keys(candidates, index_bits, keys):
             bits[r, p] = (bits[r, p] & high) | np.uint64(p)
 
 
+# Spearman similarity is Pearson similarity of each embedding's ranks
+# (average ranks for ties). Setting one dimension k from ``old`` to ``new``
+# moves by one (or a half, for ties) only the ranks of the dimensions whose
+# values lie between the two: an O(d) update instead of a sort. Ranks are
+# integers or halves, so the updated ranks are exact.
+
+
+@_kernel
+def _set_value_ranks(values, ranks, k, new, out):
+    """Ranks of ``values`` with ``values[k]`` set to ``new``, into ``out``.
+
+    ``ranks`` are the average ranks of ``values``; ``out`` may be ``ranks``.
+    """
+    old = values[k]
+    below = 0.0
+    equal = 0.0
+    for m in range(values.shape[0]):
+        value = values[m]
+        # Dimension m is above old/new or tied with it: that moves its rank.
+        delta = ((new < value) - (old < value)) + 0.5 * (
+            (new == value) - (old == value)
+        )
+        below += value < new
+        equal += value == new
+        out[m] = ranks[m] + delta
+    # Dimension k itself was counted above: as "equal" to new only when it
+    # already held new (then nothing moved); undo that count.
+    below -= old < new
+    equal -= old == new
+    out[k] = below + (equal + 2.0) / 2.0
+
+
+@_kernel
+def leave_one_out_ranks(features, ranks, start, out):
+    """Ranks of every embedding with map ``start + c`` zeroed, into ``out[c]``.
+
+    ``features`` and their average ranks ``ranks`` are ``n x d``; ``out`` is
+    ``k x n x d``.
+    """
+    for c in range(out.shape[0]):
+        for i in range(features.shape[0]):
+            _set_value_ranks(features[i], ranks[i], start + c, 0.0, out[c, i])
+
+
+@_kernel
+def prefix_ranks(features, kept, ranks, maps, out):
+    """Ranks as the maps ``maps`` are added one by one, into ``out[c]``.
+
+    ``kept`` (the embeddings with the maps before the chunk, others zero) is
+    updated in place; ``ranks`` are its ranks before the chunk.
+    """
+    for c in range(out.shape[0]):
+        k = maps[c]
+        for i in range(features.shape[0]):
+            before = ranks[i] if c == 0 else out[c - 1, i]
+            _set_value_ranks(kept[i], before, k, features[i, k], out[c, i])
+            kept[i, k] = features[i, k]
+
+
 # Rank comparisons. A row's packed keys are sorted (one numpy float sort);
 # keys whose value bits agree form a *run*: exact ties, or distinct values
 # closer than the truncated mantissa resolves (more index bits, for more
@@ -414,27 +473,30 @@ def _run_end(row, start, shift):
 
 
 @_kernel
-def _spearman_tied_row(row, candidates, human_scores, shift, low, scratch):
+def _spearman_tied_row(row, candidates, human_scores, shift, low, total, scratch):
     """Spearman correlation of a row whose sorted keys hold runs.
 
-    Tied values share their average rank; the centred ranks' norm is the
-    untied one less the ties' ``t (t^2 - 1) / 12``, counted in integers while
-    they fit, so a constant row gives exactly 0 (and NaN).
+    ``total`` is the row's sum as if every key were distinct; only the runs
+    are visited again, ordered by their true values, and their part of the
+    sum replaced. Tied values share their average rank; the centred ranks'
+    norm is the untied one less the ties' ``t (t^2 - 1) / 12``, counted in
+    integers while they fit, so a constant row gives exactly 0 (and NaN).
     """
     identity, values, indices = scratch
     n = row.shape[0]
     centre = (n - 1) / 2
-    total = 0.0
     ties = 0
     ties_float = 0.0
-    start = 0
-    while start < n:
-        end = _run_end(row, start, shift)
-        if end == start + 1:
-            total += human_scores[row[start] & low] * (start - centre)
-            start = end
+    i = 1
+    while i < n:
+        if (row[i] >> shift) != (row[i - 1] >> shift):
+            i += 1
             continue
+        start = i - 1
+        end = _run_end(row, start, shift)
         _gather_run(row, start, end, low, candidates, identity, values, indices)
+        for a in range(end - start):
+            total -= human_scores[indices[a]] * (start + a - centre)
         _order_run(values, indices, end - start)
         a = 0
         while a < end - start:
@@ -448,7 +510,8 @@ def _spearman_tied_row(row, candidates, human_scores, shift, low, scratch):
             ties += (b - a) * ((b - a) * (b - a) - 1)
             ties_float += (b - a) * ((b - a) * (b - a) - 1.0)
             a = b
-        start = end
+        # The key after a run differs from the run's last key.
+        i = end + 1
     if n < 2**21:  # n^3 fits in int64
         variance = (n * (n * n - 1) - ties) / 12.0
     else:
@@ -498,7 +561,7 @@ def spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scor
             scores[r] = total / rank_norm
         else:
             scores[r] = _spearman_tied_row(
-                row, candidates[r], human, shift, low, scratch
+                row, candidates[r], human, shift, low, total, scratch
             )
 
 

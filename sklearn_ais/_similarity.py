@@ -91,6 +91,14 @@ def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
     return gram
 
 
+def embedding_ranks(embeddings):
+    """Average ranks (ties share theirs) of each embedding's values, last axis.
+
+    Spearman similarity is Pearson similarity of these ranks.
+    """
+    return stats.rankdata(np.asarray(embeddings, dtype=np.float64), axis=-1)
+
+
 def pair_similarities(embeddings, similarity="cosine"):
     """Similarities of every pair of embeddings, for a batch of embedding sets.
 
@@ -112,7 +120,7 @@ def pair_similarities(embeddings, similarity="cosine"):
     batch = embeddings[None] if single else embeddings
     if similarity == "spearman":
         # Spearman across dimensions = Pearson across the ranks of each embedding.
-        batch = stats.rankdata(batch, axis=-1)
+        batch = embedding_ranks(batch)
         similarity = "pearson"
     rows, cols = pair_indices(batch.shape[1])
     gram = np.matmul(batch, batch.transpose(0, 2, 1))[:, rows, cols]
@@ -212,7 +220,7 @@ def cross_pair_similarities(masked, full, similarity="cosine"):
     masked = np.asarray(masked, dtype=np.float64)
     full = np.asarray(full, dtype=np.float64)
     if similarity == "spearman":
-        masked, full = stats.rankdata(masked, axis=-1), stats.rankdata(full, axis=-1)
+        masked, full = embedding_ranks(masked), embedding_ranks(full)
         similarity = "pearson"
     gram = np.matmul(masked, full.T)
     terms = unmasked_terms(
