@@ -6,6 +6,7 @@ on the same data, checks that they agree, and prints the measured ratio.
     python benchmarks/bench_ais.py gap            # 120 images x 2048 pooled maps
     python benchmarks/bench_ais.py vgg            # VGG-16 head, 120 images x 512 maps
     python benchmarks/bench_ais.py memory         # peak memory, 960 x 1280 maps
+    python benchmarks/bench_ais.py scale          # 120 .. 1854 images x 1280 maps
 
 Nothing is downloaded: the data are random, the VGG-16 weights random.
 """
@@ -350,6 +351,242 @@ def bench_memory(args):
     )
 
 
+# -- scale ----------------------------------------------------------------------
+
+SCALE_SIZES = (120, 240, 480, 960, 1854)
+
+
+def _scale_problem(n_images, n_maps):
+    """Random non-negative pooled maps (like ReLU maps) and a human matrix."""
+    rng = np.random.default_rng(0)
+    X = np.maximum(rng.standard_normal((n_images, n_maps)), 0.0)
+    _, H, _ = make_alignment_problem(n_images, 8, 2, random_state=0)
+    return X, H
+
+
+def _scale_run(X, H, family, n_jobs, similarity="cosine", comparison="spearman"):
+    """One fit (``"fit"``: dataset AIS and path) or the per-image family alone."""
+    if family == "fit":
+        AISFeatureMapSelector(
+            similarity=similarity, comparison=comparison, n_jobs=n_jobs
+        ).fit(X, H)
+        return
+    from sklearn_ais._engine import GAPEngine, leave_one_out_ais
+    from sklearn_ais._human import read_human_pairs
+
+    engine = GAPEngine(X, similarity)
+    pairs = read_human_pairs(H, len(X)).pairs
+    leave_one_out_ais(
+        engine, pairs, comparison, dataset=False, per_image=True, n_jobs=n_jobs
+    )
+
+
+def bench_scale_one(args):
+    """One run in this (fresh) process; prints peak resident memory and time."""
+    small = _scale_problem(12, 8)
+    _scale_run(*small, args.family, 1)  # load the compiled kernels
+    X, H = _scale_problem(args.n_images, args.n_maps)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    start = time.perf_counter()
+    _scale_run(X, H, args.family, args.n_jobs)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"{before:.3f} {peak:.3f} {seconds:.3f}")
+
+
+def _scale_in_process(n_images, n_maps, family, n_jobs):
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "scale-one",
+            *("--n-images", str(n_images), "--n-maps", str(n_maps)),
+            *("--family", family, "--n-jobs", str(n_jobs)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return tuple(float(value) for value in out)
+
+
+def _sort_seconds_per_key(n_keys, repeats=3):
+    """numpy's float64 sort of rows of ``n_keys`` random keys, per key."""
+    rows = max(1, 4_000_000 // n_keys)
+    keys = np.random.default_rng(1).random((rows, n_keys))
+    work = np.empty_like(keys)
+    best = np.inf
+    for _ in range(repeats):
+        work[...] = keys
+        start = time.perf_counter()
+        work.sort(axis=1)
+        best = min(best, time.perf_counter() - start)
+    return best / keys.size
+
+
+def _scipy_loop_seconds(X, H, n_configs):
+    """The per-map loop a user would write (scipy), on ``n_configs`` maps."""
+    h = H.to_numpy()[np.triu_indices(len(X), 1)]
+    start = time.perf_counter()
+    brute_force_fit(X, h, n_configs)
+    return (time.perf_counter() - start) * X.shape[1] / n_configs
+
+
+def bench_scale(args):
+    print(
+        f"Scale: random non-negative pooled maps, {args.n_maps} maps, cosine + "
+        "Spearman; each run in its own process (peak resident memory); a key is "
+        "one (pair, map) of one family; sort = "
+        "numpy float64 sort of as many keys, timed in this run"
+    )
+    header = (
+        "| images | pairs | family | keys | n_jobs=1 | n_jobs=2 | ns per key "
+        "| sort floor | ratio to sort | peak memory |"
+    )
+    print(header)
+    print("|---" * 10 + "|")
+    ratios = {}
+    for n in args.sizes:
+        n_pairs = n * (n - 1) // 2
+        for family in args.families:
+            # Dataset AIS and path: two families of n_pairs keys per map,
+            # sorted as rows of n_pairs; per-image: n rows of n - 1 per map.
+            row_length = n_pairs if family == "fit" else n - 1
+            keys_per_map = 2 * n_pairs
+            n_keys = keys_per_map * args.n_maps
+            times, peaks = {}, {}
+            # The machine's speed drifts: the floor is the faster of two
+            # measurements, just before and just after the runs.
+            sort_ns = _sort_seconds_per_key(row_length)
+            for n_jobs in args.jobs:
+                _, peaks[n_jobs], times[n_jobs] = _scale_in_process(
+                    n, args.n_maps, family, n_jobs
+                )
+            sort_ns = min(sort_ns, _sort_seconds_per_key(row_length))
+            floor = sort_ns * n_keys
+            first = times[args.jobs[0]]
+            ratios[n, family] = first / floor
+            if family == "fit":
+                fit_times = times
+            cells = [f"{times[j]:.2f} s" if j in times else "-" for j in (1, 2)]
+            print(
+                f"| {n} | {n_pairs:,} | {family} | {n_keys / 1e6:,.0f} M | {cells[0]} "
+                f"| {cells[1]} | {first / n_keys * 1e9:.1f} | {floor:.2f} s "
+                f"({sort_ns * 1e9:.1f} ns/key) | {first / floor:.2f} "
+                f"| {max(peaks.values()):.2f} GB |",
+                flush=True,
+            )
+        if n in args.scipy_sizes and "fit" in args.families:
+            X, H = _scale_problem(n, args.n_maps)
+            n_configs = max(1, min(args.n_maps, args.scipy_keys // n_pairs))
+            loop = _scipy_loop_seconds(X, H, n_configs)
+            speedups = ", ".join(
+                f"n_jobs={j}: {loop / fit_times[j]:.0f}x" for j in args.jobs
+            )
+            print(
+                f"|  | scipy per-map loop at {n} images ({n_configs} of "
+                f"{args.n_maps} maps per family, extrapolated): {loop:.0f} s; "
+                f"speed-up {speedups} |",
+                flush=True,
+            )
+    sizes = [n for n in args.sizes if (n, "fit") in ratios]
+    if len(sizes) > 1:
+        growth = ratios[sizes[-1], "fit"] / ratios[sizes[0], "fit"]
+        print(
+            f"ratio to the sort floor at {sizes[-1]} / at {sizes[0]} images: "
+            f"{growth:.2f}   (goal <= 1.2)"
+        )
+    if args.interleaved_sizes:
+        _interleaved_table(args)
+    if args.options_table:
+        _options_table(args)
+
+
+def _interleaved_ratio(n_images, n_maps, n_keys, repeats=5):
+    """The dataset leave-one-out family against the sort, interleaved.
+
+    Runs the family's first chunks (about ``n_keys`` keys: similarities and
+    Spearman scores) and numpy's sort of as many random keys in rows of the
+    same length, alternately, best of ``repeats`` each: both see the same
+    machine, which a whole fit timed alone does not on a busy one.
+    """
+    from sklearn_ais._engine import GAPEngine
+    from sklearn_ais._human import read_human_pairs
+    from sklearn_ais._similarity import PairComparison
+
+    X, H = _scale_problem(n_images, n_maps)
+    engine = GAPEngine(X, "cosine")
+    comparison = PairComparison(read_human_pairs(H, n_images).pairs)
+    # The tasks are made once (making the family computes the full Gram).
+    tasks = list(engine.leave_one_out().tasks)
+    step = len(tasks[0]().pairs)
+    tasks = tasks[: max(1, n_keys // (step * engine.n_pairs))]
+
+    def family():
+        for task in tasks:
+            comparison.score_many(task().pairs)
+
+    n_rows = sum(len(task().pairs) for task in tasks)
+    keys = np.random.default_rng(1).random((n_rows, engine.n_pairs))
+    work = np.empty_like(keys)
+    best_family = best_sort = np.inf
+    for _ in range(repeats):
+        best_family = min(best_family, _best_of(1, family)[0])
+        work[...] = keys
+        best_sort = min(best_sort, _best_of(1, lambda: work.sort(axis=1))[0])
+    return best_family / keys.size, best_sort / keys.size, n_rows
+
+
+def _interleaved_table(args):
+    print(
+        "\nDataset leave-one-out family (similarities + Spearman) vs numpy's "
+        "sort, interleaved, best of 5:"
+    )
+    ratios = []
+    for n in args.interleaved_sizes:
+        family, floor, maps = _interleaved_ratio(n, args.n_maps, args.scipy_keys * 10)
+        ratios.append(family / floor)
+        print(
+            f"  {n} images, first {maps} maps: {family * 1e9:.1f} vs "
+            f"{floor * 1e9:.1f} ns per key, ratio {family / floor:.2f}",
+            flush=True,
+        )
+    if len(ratios) > 1:
+        print(f"  growth {ratios[-1] / ratios[0]:.2f}   (goal <= 1.2)")
+
+
+def _options_table(args):
+    """Every similarity x comparison at one size, as ratios to cosine + Spearman."""
+    from sklearn_ais._similarity import COMPARISONS, SIMILARITIES
+
+    n = args.options_images
+    X, H = _scale_problem(n, args.n_maps)
+    small = _scale_problem(12, 8)
+    options = [(s, c) for s in SIMILARITIES for c in COMPARISONS]
+    for similarity, comparison in options:
+        _scale_run(*small, "fit", 1, similarity, comparison)
+    # Repeats interleaved, so that a drift of the machine's speed is shared.
+    times = dict.fromkeys(options, np.inf)
+    for _ in range(args.repeats):
+        for option in options:
+            seconds, _ = _best_of(1, lambda o=option: _scale_run(X, H, "fit", 1, *o))
+            times[option] = min(times[option], seconds)
+    base = times["cosine", "spearman"]
+    print(
+        f"\nOne fit (dataset AIS and path), {n} images x {args.n_maps} maps, "
+        f"n_jobs=1, best of {args.repeats}; ratio to cosine + Spearman "
+        f"({base:.2f} s)"
+    )
+    print("| similarity \\ comparison | " + " | ".join(COMPARISONS) + " |")
+    print("|---" * (len(COMPARISONS) + 1) + "|")
+    for similarity in SIMILARITIES:
+        cells = " | ".join(
+            f"{times[similarity, c] / base:.2f} ({times[similarity, c]:.2f} s)"
+            for c in COMPARISONS
+        )
+        print(f"| {similarity} | {cells} |", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -379,6 +616,42 @@ def main(argv=None):
     fit_only.add_argument("--n-maps", type=int, default=1280)
     fit_only.add_argument("--n-jobs", type=int, default=2)
     fit_only.set_defaults(func=bench_fit_only)
+    scale = commands.add_parser("scale", help="fit time and memory as images grow")
+    scale.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(SCALE_SIZES),
+        help="image counts of the scale table (none: only the options table)",
+    )
+    scale.add_argument("--n-maps", type=int, default=1280)
+    scale.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    scale.add_argument(
+        "--families",
+        nargs="+",
+        default=["fit", "per-image"],
+        choices=["fit", "per-image"],
+    )
+    scale.add_argument("--scipy-sizes", type=int, nargs="*", default=[120, 960])
+    scale.add_argument(
+        "--scipy-keys",
+        type=int,
+        default=1_000_000,
+        help="time the scipy loop on about this many pairs x maps, then extrapolate",
+    )
+    scale.add_argument(
+        "--interleaved-sizes", type=int, nargs="*", default=[120, SCALE_SIZES[-1]]
+    )
+    scale.add_argument("--options-images", type=int, default=120)
+    scale.add_argument("--repeats", type=int, default=3)
+    scale.add_argument("--no-options-table", dest="options_table", action="store_false")
+    scale.set_defaults(func=bench_scale)
+    scale_one = commands.add_parser("scale-one", help=argparse.SUPPRESS)
+    scale_one.add_argument("--n-images", type=int, default=120)
+    scale_one.add_argument("--n-maps", type=int, default=1280)
+    scale_one.add_argument("--family", default="fit")
+    scale_one.add_argument("--n-jobs", type=int, default=1)
+    scale_one.set_defaults(func=bench_scale_one)
     fast_only = commands.add_parser("vgg-fast-only", help=argparse.SUPPRESS)
     fast_only.add_argument("--n-images", type=int, default=120)
     fast_only.set_defaults(func=bench_vgg_fast_only)

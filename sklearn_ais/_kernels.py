@@ -324,6 +324,22 @@ def per_image_similarities(kind, features, gram, sums, sq_norms, terms, start, o
 
 
 @_kernel
+def per_image_rows(similarities, out):
+    """``out[t, c]`` = ``similarities[c, t]`` without its diagonal entry ``t``.
+
+    Gathers each image's ``n - 1`` similarities to the others, image by image.
+    """
+    n = similarities.shape[1]
+    for t in range(n):
+        for c in range(similarities.shape[0]):
+            source, target = similarities[c, t], out[t, c]
+            for j in range(t):
+                target[j] = source[j]
+            for j in range(t + 1, n):
+                target[j - 1] = source[j]
+
+
+@_kernel
 def pack_keys(candidates, index_bits, keys):
     """Float keys whose low mantissa bits hold each value's column index.
 
@@ -339,15 +355,189 @@ def pack_keys(candidates, index_bits, keys):
             bits[r, p] = (bits[r, p] & high) | np.uint64(p)
 
 
+# Spearman similarity is Pearson similarity of each embedding's ranks
+# (average ranks for ties). Setting one dimension k from ``old`` to ``new``
+# moves by one (or a half, for ties) only the ranks of the dimensions whose
+# values lie between the two: an O(d) update instead of a sort. Ranks are
+# integers or halves, so the updated ranks are exact.
+
+
 @_kernel
-def score_sorted_keys(keys, human_scores, index_bits, scores, tied):
+def _set_value_ranks(values, ranks, k, new, out):
+    """Ranks of ``values`` with ``values[k]`` set to ``new``, into ``out``.
+
+    ``ranks`` are the average ranks of ``values``; ``out`` may be ``ranks``.
+    """
+    old = values[k]
+    below = 0.0
+    equal = 0.0
+    for m in range(values.shape[0]):
+        value = values[m]
+        # Dimension m is above old/new or tied with it: that moves its rank.
+        delta = ((new < value) - (old < value)) + 0.5 * (
+            (new == value) - (old == value)
+        )
+        below += value < new
+        equal += value == new
+        out[m] = ranks[m] + delta
+    # Dimension k itself was counted above: as "equal" to new only when it
+    # already held new (then nothing moved); undo that count.
+    below -= old < new
+    equal -= old == new
+    out[k] = below + (equal + 2.0) / 2.0
+
+
+@_kernel
+def leave_one_out_ranks(features, ranks, start, out):
+    """Ranks of every embedding with map ``start + c`` zeroed, into ``out[c]``.
+
+    ``features`` and their average ranks ``ranks`` are ``n x d``; ``out`` is
+    ``k x n x d``.
+    """
+    for c in range(out.shape[0]):
+        for i in range(features.shape[0]):
+            _set_value_ranks(features[i], ranks[i], start + c, 0.0, out[c, i])
+
+
+@_kernel
+def prefix_ranks(features, kept, ranks, maps, out):
+    """Ranks as the maps ``maps`` are added one by one, into ``out[c]``.
+
+    ``kept`` (the embeddings with the maps before the chunk, others zero) is
+    updated in place; ``ranks`` are its ranks before the chunk.
+    """
+    for c in range(out.shape[0]):
+        k = maps[c]
+        for i in range(features.shape[0]):
+            before = ranks[i] if c == 0 else out[c - 1, i]
+            _set_value_ranks(kept[i], before, k, features[i, k], out[c, i])
+            kept[i, k] = features[i, k]
+
+
+# Rank comparisons. A row's packed keys are sorted (one numpy float sort);
+# keys whose value bits agree form a *run*: exact ties, or distinct values
+# closer than the truncated mantissa resolves (more index bits, for more
+# pairs, leave fewer value bits). Runs are ordered again by their true values
+# where they occur, so every row stays at the cost of its sort.
+
+
+@_kernel
+def _order_run(values, ranks, length):
+    """Sort ``values[:length]`` in place, ``ranks[:length]`` along with them.
+
+    Ties in ``values`` are ordered by ``ranks``. Runs are short (insertion
+    sort) unless many values tie or nearly tie.
+    """
+    if length <= 16:
+        for a in range(1, length):
+            value, rank = values[a], ranks[a]
+            b = a
+            while b > 0 and (
+                values[b - 1] > value
+                or (values[b - 1] == value and ranks[b - 1] > rank)
+            ):
+                values[b], ranks[b] = values[b - 1], ranks[b - 1]
+                b -= 1
+            values[b], ranks[b] = value, rank
+        return
+    constant = True
+    for a in range(1, length):
+        constant = constant and values[a] == values[0]
+    if constant:
+        ranks[:length].sort()
+        return
+    # By rank, then stably by value.
+    order = np.argsort(ranks[:length], kind="mergesort")
+    values[:length] = values[:length][order]
+    ranks[:length] = ranks[:length][order]
+    order = np.argsort(values[:length], kind="mergesort")
+    values[:length] = values[:length][order]
+    ranks[:length] = ranks[:length][order]
+
+
+@_kernel
+def _gather_run(row, start, stop, low, candidates, index_of, values, ranks):
+    """The run's true values and their ``index_of`` entries, in key order."""
+    for a in range(stop - start):
+        index = row[start + a] & low
+        values[a] = candidates[index] + 0.0
+        ranks[a] = index_of[index]
+
+
+@_kernel
+def _run_end(row, start, shift):
+    end = start + 1
+    while end < row.shape[0] and (row[end] >> shift) == (row[start] >> shift):
+        end += 1
+    return end
+
+
+@_kernel
+def _spearman_tied_row(row, candidates, human_scores, shift, low, total, scratch):
+    """Spearman correlation of a row whose sorted keys hold runs.
+
+    ``total`` is the row's sum as if every key were distinct; only the runs
+    are visited again, ordered by their true values, and their part of the
+    sum replaced. Tied values share their average rank; the centred ranks'
+    norm is the untied one less the ties' ``t (t^2 - 1) / 12``, counted in
+    integers while they fit, so a constant row gives exactly 0 (and NaN).
+    """
+    identity, values, indices = scratch
+    n = row.shape[0]
+    centre = (n - 1) / 2
+    ties = 0
+    ties_float = 0.0
+    i = 1
+    while i < n:
+        if (row[i] >> shift) != (row[i - 1] >> shift):
+            i += 1
+            continue
+        start = i - 1
+        end = _run_end(row, start, shift)
+        _gather_run(row, start, end, low, candidates, identity, values, indices)
+        for a in range(end - start):
+            total -= human_scores[indices[a]] * (start + a - centre)
+        _order_run(values, indices, end - start)
+        a = 0
+        while a < end - start:
+            b = a + 1
+            while b < end - start and values[b] == values[a]:
+                b += 1
+            group = 0.0
+            for c in range(a, b):
+                group += human_scores[indices[c]]
+            total += group * (start + (a + b - 1) / 2 - centre)
+            ties += (b - a) * ((b - a) * (b - a) - 1)
+            ties_float += (b - a) * ((b - a) * (b - a) - 1.0)
+            a = b
+        # The key after a run differs from the run's last key.
+        i = end + 1
+    if n < 2**21:  # n^3 fits in int64
+        variance = (n * (n * n - 1) - ties) / 12.0
+    else:
+        variance = (n * (n * n - 1.0) - ties_float) / 12.0
+    return total / np.sqrt(variance) if variance > 0 else np.nan
+
+
+@_kernel
+def _finite_row(keys):
+    # NaN keys sort last and -inf first; +-inf with index bits is NaN.
+    return np.isfinite(keys[0]) and np.isfinite(keys[keys.shape[0] - 1])
+
+
+@_kernel
+def spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scores):
     """Spearman correlations from row-sorted packed keys.
 
     With distinct values, the value at sorted position ``i`` has rank
     ``i + 1``; the correlation is the dot product of the centred ranks with
-    the human pairs' standardized ranks, gathered by the packed indices. Rows
-    where two neighbours agree but for their index bits are flagged in
-    ``tied`` (to be ranked exactly); rows with a non-finite value score NaN.
+    the human pairs' standardized ranks, gathered by the packed indices. A row
+    with runs (ties or colliding keys) is scored again with its runs ordered
+    by their true values (``candidates``) and average ranks for ties; a
+    constant row or one with a non-finite value scores NaN.
+
+    ``human_scores`` holds one row per group of ``group`` consecutive rows
+    of ``keys`` (one group for dataset AIS; one per image for per-image AIS).
     """
     bits = keys.view(np.uint64)
     shift = np.uint64(index_bits)
@@ -355,15 +545,140 @@ def score_sorted_keys(keys, human_scores, index_bits, scores, tied):
     n = keys.shape[1]
     centre = (n - 1) / 2
     rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
+    scratch = (np.arange(n), np.empty(n), np.empty(n, dtype=np.int64))
     for r in range(keys.shape[0]):
-        row = bits[r]
+        row, human = bits[r], human_scores[r // group]
+        if not _finite_row(keys[r]):
+            scores[r] = np.nan
+            continue
         total = 0.0
         for i in range(n):
-            total += human_scores[row[i] & low] * (i - centre)
-        n_ties = 0
+            total += human[row[i] & low] * (i - centre)
+        n_runs = 0
         for i in range(1, n):
-            n_ties += (row[i] >> shift) == (row[i - 1] >> shift)
-        # NaN keys sort last and -inf first; +-inf with index bits is NaN.
-        finite = np.isfinite(keys[r, 0]) and np.isfinite(keys[r, n - 1])
-        scores[r] = total / rank_norm if finite else np.nan
-        tied[r] = n_ties > 0 and finite
+            n_runs += (row[i] >> shift) == (row[i - 1] >> shift)
+        if n_runs == 0:
+            scores[r] = total / rank_norm
+        else:
+            scores[r] = _spearman_tied_row(
+                row, candidates[r], human, shift, low, total, scratch
+            )
+
+
+@_kernel
+def _count_inversions(ranks, buffer):
+    """Sort ``ranks`` (merge sort) and return how many pairs were inverted.
+
+    Equal ranks are not inversions. ``buffer`` is as long as ``ranks``. The
+    sorted ranks end in either array.
+    """
+    n = ranks.shape[0]
+    inversions = 0
+    width = 16
+    # Short blocks by insertion sort: each shift is one inversion.
+    for block in range(0, n, width):
+        for a in range(block + 1, min(block + width, n)):
+            rank = ranks[a]
+            b = a
+            while b > block and ranks[b - 1] > rank:
+                ranks[b] = ranks[b - 1]
+                b -= 1
+            ranks[b] = rank
+            inversions += a - b
+    source, target = ranks, buffer
+    while width < n:
+        for left in range(0, n, 2 * width):
+            middle = min(left + width, n)
+            right = min(left + 2 * width, n)
+            i, j, out = left, middle, left
+            while i < middle and j < right:
+                # Without branches: the comparison is unpredictable.
+                first, second = source[i], source[j]
+                take = second < first
+                target[out] = second if take else first
+                inversions += (middle - i) if take else 0
+                j += take
+                i += 1 - take
+                out += 1
+            while i < middle:
+                target[out] = source[i]
+                i += 1
+                out += 1
+            while j < right:
+                target[out] = source[j]
+                j += 1
+                out += 1
+        source, target = target, source
+        width *= 2
+    return inversions
+
+
+@_kernel
+def kendall_sorted_keys(
+    keys, candidates, human_ranks, human_tied_pairs, group, index_bits, scores
+):
+    """Kendall's tau-a from row-sorted packed keys, by counting inversions.
+
+    ``human_ranks`` are the human pairs' dense ranks (ties equal) and
+    ``human_tied_pairs`` the number of pairs they tie. With the candidates in
+    sorted order, ties (and colliding keys) ordered by their true values, then
+    by human rank, the discordant pairs are the inversions of the human ranks
+    (a merge sort counts them) and
+    ``concordant - discordant = n0 - x ties - y ties + joint ties - 2 discordant``
+    (Knight 1966). Integer counts, one division. A constant row, or one with a
+    non-finite value, scores NaN. The human arrays hold one entry per group
+    of ``group`` consecutive rows, as in :func:`spearman_sorted_keys`.
+    """
+    bits = keys.view(np.uint64)
+    shift = np.uint64(index_bits)
+    low = np.uint64((1 << index_bits) - 1)
+    n = keys.shape[1]
+    n_pairs = n * (n - 1) // 2
+    values = np.empty(n)
+    ranks = np.empty(n, dtype=human_ranks.dtype)
+    buffer = np.empty(n, dtype=human_ranks.dtype)
+    for r in range(keys.shape[0]):
+        row, human = bits[r], human_ranks[r // group]
+        human_tied = human_tied_pairs[r // group]
+        if not _finite_row(keys[r]) or human_tied == n_pairs:
+            scores[r] = np.nan
+            continue
+        for i in range(n):
+            ranks[i] = human[row[i] & low]
+        tied = joint = 0
+        start = 0
+        while start < n:
+            end = _run_end(row, start, shift)
+            if end > start + 1:
+                _gather_run(
+                    row,
+                    start,
+                    end,
+                    low,
+                    candidates[r],
+                    human,
+                    values,
+                    ranks[start:end],
+                )
+                _order_run(values, ranks[start:end], end - start)
+                a = 0
+                while a < end - start:
+                    b = a + 1
+                    while b < end - start and values[b] == values[a]:
+                        b += 1
+                    tied += (b - a) * (b - a - 1) // 2
+                    c = a
+                    while c < b:
+                        d = c + 1
+                        while d < b and ranks[start + d] == ranks[start + c]:
+                            d += 1
+                        joint += (d - c) * (d - c - 1) // 2
+                        c = d
+                    a = b
+            start = end
+        if tied == n_pairs:
+            scores[r] = np.nan
+            continue
+        discordant = _count_inversions(ranks, buffer)
+        balance = n_pairs - tied - human_tied + joint - 2 * discordant
+        scores[r] = balance / n_pairs

@@ -7,16 +7,20 @@ array with no head or a ``GAPHead``, once pooled.
 import functools
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .._kernels import (
     SIMILARITY_CODES,
+    leave_one_out_ranks,
     leave_one_out_similarities,
     per_image_similarities,
+    prefix_ranks,
     prefix_similarities,
 )
 from .._similarity import (
     cross_pair_similarities,
     cross_similarity_from_stats,
+    embedding_ranks,
     pair_similarities,
     unmasked_terms,
     upper_triangle,
@@ -28,9 +32,16 @@ from .base import (
     MaskedEngine,
     chunk_bounds,
     chunk_length,
-    leave_one_out_masks,
-    prefix_masks,
 )
+
+
+def _one_blas_thread():
+    """One BLAS thread for a chunk's rank Gram products.
+
+    Chunks already run in parallel threads; BLAS threads on top of them (or
+    on a busy machine) made these small products 10x slower (measured).
+    """
+    return threadpool_limits(1, user_api="blas")
 
 
 class GAPEngine(MaskedEngine):
@@ -41,8 +52,11 @@ class GAPEngine(MaskedEngine):
     of the sufficient statistics (pair dot products, sums, squared norms):
     leave-one-out subtracts map ``k``'s contribution (in every image for the
     dataset family, in one image for the per-image family), prefixes are
-    cumulative sums of contributions. Spearman similarity has no such form;
-    its masked embeddings are built and ranked chunk by chunk (still exact).
+    cumulative sums of contributions. Spearman similarity is Pearson
+    similarity of each embedding's ranks: masking a map moves only the ranks
+    of the dimensions between 0 and its value, an exact O(n_maps) update per
+    image (no sort), and a chunk's rank Gram matrices are one batched matrix
+    product (ranks are integers or halves, so it is exact too).
 
     Parameters
     ----------
@@ -70,8 +84,8 @@ class GAPEngine(MaskedEngine):
         """Masked networks per chunk."""
         n = self.n_images
         if not self._closed_form:
-            # Masked embeddings, their ranks and a copy, plus the outputs.
-            per_item = 3 * 8 * n * self.n_maps
+            # The masked ranks, their Gram matrices, plus the outputs.
+            per_item = 8 * (n * self.n_maps + n * n * (dataset + per_image))
             per_item += 8 * (self.n_pairs * dataset + n * n * per_image)
             return chunk_length(per_item, self.chunk_mb, self.n_maps)
         # The similarities, then their sort keys: two arrays per output.
@@ -119,9 +133,10 @@ class GAPEngine(MaskedEngine):
             self.n_maps,
         )[0]
 
-    def _materialized(self, keep):
-        masked = self.features[None, :, :] * keep[:, None, :]
-        return masked, pair_similarities(masked, self.similarity)
+    @functools.cached_property
+    def _ranks(self):
+        """Average ranks of each unmasked embedding (Spearman similarity)."""
+        return embedding_ranks(self.features)
 
     def leave_one_out(self, *, dataset=True, per_image=False):
         """The leave-one-map-out family; see :class:`MaskedEngine`."""
@@ -137,12 +152,14 @@ class GAPEngine(MaskedEngine):
 
     def _leave_one_out_chunk(self, totals, start, stop, dataset, per_image):
         if not self._closed_form:
-            keep = leave_one_out_masks(self.n_maps, start, stop)
-            masked = self.features[None, :, :] * keep[:, None, :]
-            pairs = pair_similarities(masked, self.similarity) if dataset else None
-            cross = None
-            if per_image:
-                cross = cross_pair_similarities(masked, self.features, self.similarity)
+            ranks = np.empty((stop - start, self.n_images, self.n_maps))
+            leave_one_out_ranks(self.features, self._ranks, start, ranks)
+            pairs = cross = None
+            with _one_blas_thread():
+                if dataset:
+                    pairs = pair_similarities(ranks, "pearson")
+                if per_image:
+                    cross = cross_pair_similarities(ranks, self._ranks, "pearson")
             return ChunkResult(start, stop, pairs, cross)
         code = SIMILARITY_CODES[self.similarity]
         pairs = cross = None
@@ -181,7 +198,15 @@ class GAPEngine(MaskedEngine):
 
     def _prefix_chunk(self, order, carry, start, stop):
         if not self._closed_form:
-            _, pairs = self._materialized(prefix_masks(order, start, stop))
+            before = np.zeros(self.n_maps, dtype=bool)
+            before[order[:start]] = True
+            kept = self.features * before
+            ranks = np.empty((stop - start, self.n_images, self.n_maps))
+            prefix_ranks(
+                self.features, kept, embedding_ranks(kept), order[start:stop], ranks
+            )
+            with _one_blas_thread():
+                pairs = pair_similarities(ranks, "pearson")
             return ChunkResult(start, stop, pairs, None)
         pairs = np.empty((stop - start, self.n_pairs))
         prefix_similarities(

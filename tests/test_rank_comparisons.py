@@ -1,0 +1,161 @@
+"""Spearman and Kendall comparisons with many pairs, ties and near-ties.
+
+The packed sort keys keep fewer value bits as the number of pairs grows, so
+distinct values one ulp apart collide and must be ordered again where they
+meet; ties must get average ranks (Spearman) and count as neither concordant
+nor discordant (Kendall tau-a). The references here are written apart from
+the library: ``scipy.stats.spearmanr`` and a plain all-pairs sign count.
+"""
+
+import numpy as np
+import pytest
+from _brute_force import brute_force_ais, brute_force_path
+from _data import noisy_similarity
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from sklearn_ais import AISFeatureMapSelector
+from sklearn_ais._kernels import leave_one_out_ranks, prefix_ranks
+from sklearn_ais._similarity import PairComparison
+
+ATOL = 1e-12
+
+
+def _tau_a(a, b):
+    """(concordant - discordant) / (n (n - 1) / 2), over all pairs at once."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    signs = np.sign(a[:, None] - a[None, :]) * np.sign(b[:, None] - b[None, :])
+    n = len(a)
+    return signs.sum() / 2 / (n * (n - 1) / 2)
+
+
+def _spearman(a, b):
+    return stats.spearmanr(a, b).statistic
+
+
+REFERENCES = {"spearman": _spearman, "kendall": _tau_a}
+
+
+def _engineered_rows(rng, n):
+    """Candidate rows whose sorted keys collide or tie in many ways."""
+    base = rng.standard_normal(n)
+    one = np.ones(n)
+    rows = {
+        "distinct": base,
+        # Values one ulp apart: they differ only in bits the index overwrites.
+        "ulp apart": one + rng.integers(0, 40, n) * np.spacing(1.0),
+        "ulp apart, negative": -one - rng.integers(0, 40, n) * np.spacing(1.0),
+        "two values": np.where(rng.random(n) < 0.5, 0.25, 0.75),
+        "a third zero": np.where(np.arange(n) % 3 == 0, 0.0, base),
+        "half one value": np.where(np.arange(n) < n // 2, base[0], base),
+        "rounded": np.round(base, 1),
+        "signed zeros": np.where(base > 1, 1.0, np.where(base < 0, -0.0, 0.0)),
+        "tiny": base * 1e-300,
+        # Long runs of near-ties that also hold exact ties.
+        "ulp runs with ties": np.repeat(
+            one[: n // 4 + 1] + np.arange(n // 4 + 1) % 7 * np.spacing(1.0), 4
+        )[:n][rng.permutation(n)],
+    }
+    return list(rows), np.array(list(rows.values()))
+
+
+@pytest.mark.parametrize("comparison", ["spearman", "kendall"])
+@pytest.mark.parametrize("n", [1_500, 3_000])
+def test_many_pairs_with_engineered_ties_and_near_ties(comparison, n):
+    rng = np.random.default_rng(n)
+    names, rows = _engineered_rows(rng, n)
+    for human in (rng.standard_normal(n), np.round(rng.standard_normal(n), 1)):
+        got = PairComparison(human, comparison).score_many(rows)
+        for name, row, value in zip(names, rows, got):
+            expected = REFERENCES[comparison](row, human)
+            assert value == pytest.approx(expected, abs=ATOL), name
+
+
+@pytest.mark.parametrize("comparison", ["spearman", "kendall"])
+def test_constant_and_non_finite_rows_at_many_pairs(comparison):
+    n = 3_000
+    rng = np.random.default_rng(0)
+    rows = np.tile(rng.standard_normal(n), (4, 1))
+    rows[0] = 1.0  # constant
+    rows[1] = 1.0 + (np.arange(n) == 7) * np.spacing(1.0)  # one ulp from constant
+    rows[2, 5] = np.nan
+    rows[3, 9] = -np.inf
+    human = rng.standard_normal(n)
+    with np.errstate(invalid="ignore"):
+        got = PairComparison(human, comparison).score_many(rows)
+    assert np.isnan(got[0]) and np.isnan(got[2]) and np.isnan(got[3])
+    assert got[1] == pytest.approx(REFERENCES[comparison](rows[1], human), abs=ATOL)
+
+
+def test_constant_human_pairs_give_nan_kendall():
+    got = PairComparison(np.ones(50), "kendall").score_many(np.arange(100.0)[None, :50])
+    assert np.isnan(got[0])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(2, 300),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["spearman", "kendall"]),
+    st.integers(1, 6),
+)
+def test_few_distinct_values_nudged_by_ulps(n, seed, comparison, n_values):
+    # Few distinct values, each one nudged by a few ulps or not: every row
+    # mixes exact ties with values that collide in the packed keys.
+    rng = np.random.default_rng(seed)
+    levels = rng.standard_normal(n_values)
+    rows = levels[rng.integers(0, n_values, (3, n))]
+    rows += rng.integers(0, 3, (3, n)) * np.spacing(rows) * (rng.random((3, n)) < 0.5)
+    human = np.round(rng.standard_normal(n), 1)
+    got = PairComparison(human, comparison).score_many(rows)
+    for row, value in zip(rows, got):
+        if np.ptp(row) == 0 or np.ptp(human) == 0:
+            assert np.isnan(value)
+        else:
+            expected = REFERENCES[comparison](row, human)
+            assert value == pytest.approx(expected, abs=ATOL)
+
+
+@pytest.mark.parametrize("comparison", ["spearman", "kendall"])
+def test_masked_sparse_maps_tie_like_brute_force(comparison):
+    # Sparse integer maps: masking one leaves many pairs with equal cosines,
+    # and with hundreds of pairs the ties fall in the same sorted runs.
+    rng = np.random.default_rng(3)
+    n = 40
+    X = rng.integers(0, 3, (n, 5)) * (rng.random((n, 5)) < 0.5)
+    X[:, 0] += 1  # no all-zero image
+    H = noisy_similarity(rng, n)
+    selector = AISFeatureMapSelector(comparison=comparison).fit(X, H)
+    baseline, ais = brute_force_ais(X, H, "cosine", comparison)
+    assert selector.baseline_score_ == pytest.approx(baseline, abs=1e-10)
+    np.testing.assert_allclose(selector.ais_, ais, rtol=0, atol=1e-10)
+    order = np.argsort(selector.ais_ranking_)
+    path = brute_force_path(X, H, order, "cosine", comparison)
+    np.testing.assert_allclose(selector.scores_path_, path, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_updated_ranks_equal_ranking_the_masked_embeddings(seed):
+    # Spearman similarity: masking a map (or adding one to a prefix) updates
+    # the ranks in place of a sort; they must equal ranking from scratch,
+    # ties, zeros and negative values included.
+    rng = np.random.default_rng(seed)
+    n, d = 5, 13
+    X = rng.integers(-2, 3, (n, d)).astype(float)
+    X[:, :4] = rng.standard_normal((n, 4))
+    ranks = stats.rankdata(X, axis=1)
+    out = np.empty((d, n, d))
+    leave_one_out_ranks(X, ranks, 0, out)
+    for k in range(d):
+        masked = X.copy()
+        masked[:, k] = 0.0
+        np.testing.assert_array_equal(out[k], stats.rankdata(masked, axis=1))
+    order = rng.permutation(d)
+    for start in (0, 6):
+        kept = np.where(np.isin(np.arange(d), order[:start]), X, 0.0)
+        out = np.empty((d - start, n, d))
+        prefix_ranks(X, kept, stats.rankdata(kept, axis=1), order[start:], out)
+        for c in range(d - start):
+            masked = np.where(np.isin(np.arange(d), order[: start + c + 1]), X, 0.0)
+            np.testing.assert_array_equal(out[c], stats.rankdata(masked, axis=1))
