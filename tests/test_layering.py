@@ -83,6 +83,11 @@ LAYERS = {
     **{f"model_selection.{module}": "estimators" for module in MODEL_SELECTION},
     "explain": "estimators",
     "plotting": "figures",
+    "_plotting": "figures",
+    "_plotting.common": "figures",
+    "_plotting.heatmaps": "figures",
+    "_plotting.selection": "figures",
+    "_plotting.studies": "figures",
     "report": "report",
 }
 

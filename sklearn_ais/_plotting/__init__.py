@@ -1,0 +1,1 @@
+"""The figures of :mod:`sklearn_ais.plotting`, one module per family."""
