@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ._faithfulness import deletion_auc, deletion_curves
+from ._statistics import spearman_brown
 
 __all__ = [
     "ais_statistics",
@@ -729,12 +730,6 @@ def spectral_residual_saliency(images):
 # --- reliability across subjects -----------------------------------------------------
 
 
-def _spearman_brown(r):
-    """Reliability of the whole from the correlation of two halves."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 2 * r / (1 + r)
-
-
 @validate_params(
     {
         "explainer": [HasMethods(["fit"])],
@@ -827,7 +822,7 @@ def split_half_reliability(
         per_image = [_pearson(row_a, row_b) for row_a, row_b in zip(a, b)]
         match, _ = heatmap_match(fits[0].map_heatmaps_, fits[1].map_heatmaps_)
         ais_r, heat_r = np.nanmean(per_image), np.nanmean(match)
-        rows.append((ais_r, heat_r, _spearman_brown(ais_r), _spearman_brown(heat_r)))
+        rows.append((ais_r, heat_r, spearman_brown(ais_r), spearman_brown(heat_r)))
     return pd.DataFrame(
         rows,
         columns=["ais_r", "heatmap_match", "ais_reliability", "heatmap_reliability"],

@@ -62,6 +62,7 @@ LAYERS = {
     "_files": "numpy core",
     "analysis": "figures",
     "_faithfulness": "figures",
+    "_statistics": "numpy core",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
     "_peterson": "numpy core",

@@ -2,19 +2,13 @@
 
 import numpy as np
 
+from .._statistics import paired_standard_error
 from .common import _grid
 
 
 def _paired_error(first, second):
-    """Loftus & Masson's (1994) error of two paired conditions' means.
-
-    With two conditions the fold x condition mean square is
-    ``var(second - first) / 2``, so the error is ``sqrt(var(d) / (2 n))``.
-    """
-    difference = np.asarray(second, float) - np.asarray(first, float)
-    if len(difference) < 2:
-        return 0.0
-    return float(np.sqrt(difference.var(ddof=1) / (2 * len(difference))))
+    """Loftus & Masson's error bar; none (0) with fewer than two folds."""
+    return np.nan_to_num(paired_standard_error(first, second), nan=0.0)
 
 
 class ArchitectureComparisonDisplay:

@@ -11,12 +11,8 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 
 from .._human import TARGETS, labelled_matrix, read_human_pairs
 from .._similarity import COMPARISONS, compare
+from .._statistics import spearman_brown
 from ._cv import default_cv
-
-
-def spearman_brown(r, factor):
-    """Reliability of a mean of ``factor`` times as many raters as gave ``r``."""
-    return factor * r / (1 + (factor - 1) * r)
 
 
 @dataclass

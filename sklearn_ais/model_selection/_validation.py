@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 
 from .._human import item_ids, labelled_matrix
 from .._scoring import RSAScorer
+from .._statistics import paired_standard_error
 from ._cv import run_cv
 
 
@@ -87,16 +88,7 @@ class FullVsRetained:
         share does not count. With two conditions this is
         ``sqrt(var(retained - full) / (2 n))``.
         """
-        scores = np.column_stack([self.full, self.retained])
-        residual = (
-            scores
-            - scores.mean(axis=1, keepdims=True)
-            - scores.mean(axis=0, keepdims=True)
-            + scores.mean()
-        )
-        n, c = scores.shape
-        mean_square = np.sum(residual**2) / ((n - 1) * (c - 1))
-        return float(np.sqrt(mean_square / n))
+        return paired_standard_error(self.full, self.retained)
 
     def to_frame(self):
         """Get the per-fold scores as a DataFrame.
