@@ -24,11 +24,10 @@ _NEIGHBOURS = [
 ]  # fmt: skip
 
 
-def _decoded(images, indices):
-    """The images ``indices`` as ``(H, W, 3)`` float arrays in [0, 1]."""
-    from ._images import check_images, decode_image
+def _decoded(items, indices):
+    """The checked images ``items[indices]`` as ``(H, W, 3)`` floats in [0, 1]."""
+    from ._images import decode_image
 
-    items = check_images(images)
     out = []
     for i in indices:
         pixels = decode_image(items[i], int(i)).numpy()

@@ -115,6 +115,17 @@ def _as_strings(labels):
     return pd.Index([str(label) for label in labels], dtype=object)
 
 
+def _row_positions(x_ids, y_ids):
+    """Whether ``X``'s integer index holds row positions, not ids.
+
+    Integers cannot be ids that are not integers: such an index is a default
+    index that cross-validation sliced.
+    """
+    return pd.api.types.is_integer_dtype(pd.Index(x_ids)) and not all(
+        label.lstrip("-").isdigit() for label in _as_strings(y_ids)
+    )
+
+
 def check_ids(x_ids, y_ids):
     """Raise unless ``X``'s ids are ``y``'s, in the same order (as strings).
 
@@ -122,15 +133,9 @@ def check_ids(x_ids, y_ids):
     row positions, not ids (a default index sliced by cross-validation), and
     is not checked.
     """
-    if x_ids is None or y_ids is None:
+    if x_ids is None or y_ids is None or _row_positions(x_ids, y_ids):
         return
     x_str, y_str = _as_strings(x_ids), _as_strings(y_ids)
-    if pd.api.types.is_integer_dtype(pd.Index(x_ids)) and not all(
-        label.lstrip("-").isdigit() for label in y_str
-    ):
-        # Integers cannot be ids that are not integers: this index holds row
-        # positions (a default index that cross-validation sliced).
-        return
     if len(x_str) == len(y_str) and (x_str == y_str).all():
         return
     if len(x_str) == len(y_str) and set(x_str) == set(y_str):
@@ -477,7 +482,7 @@ def read_cross_judgments(y, n_new, *, target, new_ids=None, fitted_ids=None):
         )
     if isinstance(y, pd.DataFrame):
         _refuse_unnamed_columns(y)
-        if new_ids is not None:
+        if new_ids is not None and not _row_positions(new_ids, y.index):
             _check_block_ids(new_ids, y.index, "index (rows)", "X")
         if fitted_ids is not None:
             _check_block_ids(fitted_ids, y.columns, "columns", "the fitted images")

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._engine import DEFAULT_CHUNK_MB, engine_device, leave_one_out_ais, make_engine
-from ._engine.base import chunk_bounds
+from ._engine.base import chunk_bounds, chunk_length
 from ._feature_maps import head_of
 from ._heatmaps import (
     NEGATIVE_POLICIES,
@@ -396,8 +396,8 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         )
         baseline = self._cross_scores(comparisons, engine.embed(np.ones(n_maps, bool)))
         masked = np.empty((n_new, n_maps))
-        row_bytes = 8 * n_new * (len(self.embeddings_) + engine.embedding_dim)
-        step = max(1, int(self.chunk_mb * 2**20 // row_bytes))
+        map_bytes = 8 * n_new * (len(self.embeddings_) + engine.embedding_dim)
+        step = chunk_length(map_bytes, self.chunk_mb, n_maps)
         for start, stop in chunk_bounds(n_maps, step):
             embeddings = np.stack(
                 [engine.embed(np.arange(n_maps) != k) for k in range(start, stop)]

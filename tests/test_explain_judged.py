@@ -156,3 +156,13 @@ def test_explain_gives_nan_ais_and_a_warning_for_constant_judgments():
     assert np.isnan(result.ais_per_image[1]).all()
     assert not np.any(result.map_heatmaps[1])
     assert np.isfinite(result.ais_per_image[[0, 2, 3]]).all()
+
+
+def test_explain_reads_a_sliced_integer_index_of_x_as_positions():
+    # As in fit: a default index that slicing left non-default is not ids.
+    fit_maps, new_maps, H_fit, H_new = _split(seed=10)
+    explainer = AISHeatmapExplainer(featurizer="passthrough").fit(fit_maps, H_fit)
+    sliced = FeatureMaps(new_maps, ids=pd.Index([9, 10, 11, 12]))
+    result = explainer.explain(sliced, H_new)
+    expected = explainer.explain(new_maps, H_new)
+    np.testing.assert_array_equal(result.ais_per_image, expected.ais_per_image)
