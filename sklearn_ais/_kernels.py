@@ -339,20 +339,87 @@ def per_image_rows(similarities, out):
                 target[j - 1] = source[j]
 
 
+SIGN_BIT = np.uint64(1 << 63)
+# Radix sort digits: 11 bits (2,048 counters) keep a pass's scatter streams in
+# cache; three passes cover the value bits left at 1.72 M pairs.
+DIGIT_BITS = 11
+N_DIGITS = 1 << DIGIT_BITS
+
+
 @_kernel
 def pack_keys(candidates, index_bits, keys):
-    """Float keys whose low mantissa bits hold each value's column index.
+    """Unsigned keys in the order of the values, the column index in the low bits.
 
-    Truncating mantissa bits is monotone, so sorting the keys sorts the
-    values (up to ties within a relative 1e-12) and carries the permutation.
+    A float64's bits, with the sign bit flipped for a positive value and every
+    bit for a negative one, compare as unsigned integers in the order of the
+    floats. Truncating the low bits for the index keeps that order (up to
+    ties within a relative 1e-12, which the kernels order again), so sorting
+    the keys sorts the values and carries the permutation.
     """
-    bits = keys.view(np.uint64)
+    floats = keys.view(np.float64)
     high = ~np.uint64((1 << index_bits) - 1)
     for r in range(candidates.shape[0]):
         for p in range(candidates.shape[1]):
             # Adding +0.0 turns -0.0 into +0.0: equal values, equal keys.
-            keys[r, p] = candidates[r, p] + 0.0
-            bits[r, p] = (bits[r, p] & high) | np.uint64(p)
+            floats[r, p] = candidates[r, p] + 0.0
+            key = keys[r, p]
+            key ^= ~np.uint64(0) if key & SIGN_BIT else SIGN_BIT
+            keys[r, p] = (key & high) | np.uint64(p)
+
+
+@_kernel
+def _finite_key(key):
+    """Whether a packed key encodes a finite value (the index bits are below
+    the exponent)."""
+    bits = key ^ SIGN_BIT if key & SIGN_BIT else ~key
+    return (bits >> np.uint64(52)) & np.uint64(0x7FF) != np.uint64(0x7FF)
+
+
+@_kernel
+def radix_sort_keys(keys, index_bits, buffer, counts):
+    """Sort each row of ``keys`` in place by the bits above the index bits.
+
+    Least significant digit first, stable, and the keys of a row start in
+    index order: the result is that of a full sort of the keys. Only the
+    digits below the highest bit in which a row's keys differ are sorted.
+    ``buffer`` is as long as a row; ``counts`` has shape ``(passes, 2048)``
+    for passes enough to cover ``64 - index_bits`` bits.
+    """
+    shift = np.uint64(index_bits)
+    mask = np.uint64(N_DIGITS - 1)
+    for r in range(keys.shape[0]):
+        row = keys[r]
+        lowest = highest = row[0] >> shift
+        for key in row:
+            lowest = min(lowest, key >> shift)
+            highest = max(highest, key >> shift)
+        spread = lowest ^ highest
+        passes = 0
+        while spread:
+            passes += 1
+            spread >>= np.uint64(DIGIT_BITS)
+        counts[:passes] = 0
+        for key in row:
+            high = key >> shift
+            for d in range(passes):
+                counts[d, (high >> np.uint64(DIGIT_BITS * d)) & mask] += 1
+        for d in range(passes):
+            start = 0
+            for b in range(N_DIGITS):
+                count = counts[d, b]
+                counts[d, b] = start
+                start += count
+        source, target = row, buffer
+        for d in range(passes):
+            digit_shift = shift + np.uint64(DIGIT_BITS * d)
+            offsets = counts[d]
+            for key in source:
+                b = (key >> digit_shift) & mask
+                target[offsets[b]] = key
+                offsets[b] += 1
+            source, target = target, source
+        if passes % 2:
+            row[:] = buffer
 
 
 # Spearman similarity is Pearson similarity of each embedding's ranks
@@ -414,7 +481,7 @@ def prefix_ranks(features, kept, ranks, maps, out):
             kept[i, k] = features[i, k]
 
 
-# Rank comparisons. A row's packed keys are sorted (one numpy float sort);
+# Rank comparisons. A row's packed keys are sorted (a radix sort, or numpy's);
 # keys whose value bits agree form a *run*: exact ties, or distinct values
 # closer than the truncated mantissa resolves (more index bits, for more
 # pairs, leave fewer value bits). Runs are ordered again by their true values
@@ -521,8 +588,8 @@ def _spearman_tied_row(row, candidates, human_scores, shift, low, total, scratch
 
 @_kernel
 def _finite_row(keys):
-    # NaN keys sort last and -inf first; +-inf with index bits is NaN.
-    return np.isfinite(keys[0]) and np.isfinite(keys[keys.shape[0] - 1])
+    # Non-finite values sort first (negative) or last (positive).
+    return _finite_key(keys[0]) and _finite_key(keys[keys.shape[0] - 1])
 
 
 @_kernel
@@ -539,7 +606,6 @@ def spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scor
     ``human_scores`` holds one row per group of ``group`` consecutive rows
     of ``keys`` (one group for dataset AIS; one per image for per-image AIS).
     """
-    bits = keys.view(np.uint64)
     shift = np.uint64(index_bits)
     low = np.uint64((1 << index_bits) - 1)
     n = keys.shape[1]
@@ -547,7 +613,7 @@ def spearman_sorted_keys(keys, candidates, human_scores, group, index_bits, scor
     rank_norm = np.sqrt(n * (n * n - 1) / 12.0)
     scratch = (np.arange(n), np.empty(n), np.empty(n, dtype=np.int64))
     for r in range(keys.shape[0]):
-        row, human = bits[r], human_scores[r // group]
+        row, human = keys[r], human_scores[r // group]
         if not _finite_row(keys[r]):
             scores[r] = np.nan
             continue
@@ -629,7 +695,6 @@ def kendall_sorted_keys(
     non-finite value, scores NaN. The human arrays hold one entry per group
     of ``group`` consecutive rows, as in :func:`spearman_sorted_keys`.
     """
-    bits = keys.view(np.uint64)
     shift = np.uint64(index_bits)
     low = np.uint64((1 << index_bits) - 1)
     n = keys.shape[1]
@@ -638,7 +703,7 @@ def kendall_sorted_keys(
     ranks = np.empty(n, dtype=human_ranks.dtype)
     buffer = np.empty(n, dtype=human_ranks.dtype)
     for r in range(keys.shape[0]):
-        row, human = bits[r], human_ranks[r // group]
+        row, human = keys[r], human_ranks[r // group]
         human_tied = human_tied_pairs[r // group]
         if not _finite_row(keys[r]) or human_tied == n_pairs:
             scores[r] = np.nan

@@ -12,18 +12,23 @@ import numpy as np
 from scipy import stats
 
 from ._kernels import (
+    DIGIT_BITS,
+    N_DIGITS,
     SIMILARITY_CODES,
     column_terms,
     cross_similarities_from_stats,
     kendall_sorted_keys,
     pack_keys,
     per_image_rows,
+    radix_sort_keys,
     similarities_from_stats,
     spearman_sorted_keys,
 )
 
 SIMILARITIES = ("cosine", "pearson", "spearman", "euclidean")
 COMPARISONS = ("spearman", "pearson", "r2", "kendall")
+# Rows at least this long are radix sorted (see ``_sorted_keys``).
+RADIX_SORT_MIN_LENGTH = 1024
 
 
 @functools.lru_cache(maxsize=8)
@@ -291,19 +296,27 @@ def _row_dot(matrix, vector):
 
 
 def _sorted_keys(candidates):
-    """Each row's values as sorted float keys carrying their column index.
+    """Each row's values as sorted unsigned keys carrying their column index.
 
-    The index is packed into the low mantissa bits of a float64 key, so one
-    in-place float sort per row (SIMD-accelerated in numpy; ``argsort`` is
-    3-4x slower) yields the permutation. Truncating mantissa bits is
-    monotone, so distinct keys are in the order of their values; keys that
-    agree but for their index bits (ties, or values closer than the bits
-    left) are ordered again by the kernels that read them.
+    The index is packed into the low bits of a key that orders as the value
+    (:func:`~sklearn_ais._kernels.pack_keys`), so one in-place sort per row
+    yields the permutation (``argsort`` is 3-4x slower). Long rows take a
+    radix sort over the value bits, 3.5-5x faster than numpy's sort here;
+    short rows numpy's, faster below about 1,000 keys, where the radix sort's
+    2,048 counters per digit outweigh the keys. Both give the fully sorted
+    keys. Keys that agree but for their index bits (ties, or values closer
+    than the bits left) are ordered again by the kernels that read them.
     """
-    index_bits = max(int(candidates.shape[1] - 1).bit_length(), 1)
-    keys = np.empty_like(candidates)
+    n = candidates.shape[1]
+    index_bits = max(int(n - 1).bit_length(), 1)
+    keys = np.empty(candidates.shape, dtype=np.uint64)
     pack_keys(candidates, index_bits, keys)
-    keys.sort(axis=1)
+    if n < RADIX_SORT_MIN_LENGTH:
+        keys.sort(axis=1)
+    else:
+        passes = -(-(64 - index_bits) // DIGIT_BITS)
+        counts = np.empty((passes, N_DIGITS), dtype=np.int64)
+        radix_sort_keys(keys, index_bits, np.empty(n, dtype=np.uint64), counts)
     return keys, index_bits
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sklearn_ais import AISFeatureMapSelector
-from sklearn_ais._kernels import leave_one_out_ranks, prefix_ranks
-from sklearn_ais._similarity import PairComparison
+from sklearn_ais._kernels import _finite_key, leave_one_out_ranks, prefix_ranks
+from sklearn_ais._similarity import PairComparison, _sorted_keys
 
 ATOL = 1e-12
 
@@ -159,3 +159,32 @@ def test_updated_ranks_equal_ranking_the_masked_embeddings(seed):
         for c in range(d - start):
             masked = np.where(np.isin(np.arange(d), order[: start + c + 1]), X, 0.0)
             np.testing.assert_array_equal(out[c], stats.rankdata(masked, axis=1))
+
+
+@pytest.mark.parametrize("n", [3, 1023, 1024, 3000])
+def test_sorted_keys_order_the_values(n):
+    # Radix-sorted (long rows) and numpy-sorted (short rows) keys alike: the
+    # packed indices read off in key order put the values in sorted order,
+    # ties and colliding keys in index order. Reference: a stable argsort of
+    # the values with keys' truncated bits reproduced apart from the kernel.
+    rng = np.random.default_rng(n)
+    names, rows = _engineered_rows(rng, n)
+    rows = np.vstack([rows, -rows, rng.standard_normal((1, n)) * 1e300])
+    keys, index_bits = _sorted_keys(rows)
+    indices = (keys & np.uint64((1 << index_bits) - 1)).astype(np.intp)
+    for row, order in zip(rows, indices):
+        assert np.array_equal(np.sort(order), np.arange(n))
+        values = row[order]
+        # Sorted up to keys that collide: within a relative 1e-12.
+        gaps = np.diff(values)
+        tolerance = 2.0 ** (index_bits - 52) * np.abs(values[1:]) * 2
+        assert np.all(gaps >= -tolerance)
+
+
+def test_sorted_keys_flag_non_finite_values():
+    rng = np.random.default_rng(0)
+    rows = rng.standard_normal((4, 2000))
+    rows[0, 5], rows[1, 7], rows[2, 9] = np.nan, np.inf, -np.inf
+    scores = PairComparison(rng.standard_normal(2000)).score_many(rows)
+    assert np.all(np.isnan(scores[:3])) and np.isfinite(scores[3])
+    assert _finite_key(_sorted_keys(rows[3:])[0][0, 0])
