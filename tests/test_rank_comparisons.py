@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sklearn_ais import AISFeatureMapSelector
-from sklearn_ais._kernels import _finite_key, leave_one_out_ranks, prefix_ranks
+from sklearn_ais._kernels import (
+    _count_inversions,
+    _finite_key,
+    leave_one_out_ranks,
+    prefix_ranks,
+)
 from sklearn_ais._similarity import PairComparison, _sorted_keys
 
 ATOL = 1e-12
@@ -188,3 +193,17 @@ def test_sorted_keys_flag_non_finite_values():
     scores = PairComparison(rng.standard_normal(2000)).score_many(rows)
     assert np.all(np.isnan(scores[:3])) and np.isfinite(scores[3])
     assert _finite_key(_sorted_keys(rows[3:])[0][0, 0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=300)
+    | st.lists(st.integers(0, 10**6), min_size=1, max_size=300)
+)
+def test_inversion_count_is_the_number_of_inverted_pairs(values):
+    # Merges from both ends for equal runs, from the front for a tail; any
+    # length, ties not counted. Reference: all pairs.
+    ranks = np.array(values, dtype=np.int32)
+    expected = int(np.sum(np.triu(ranks[:, None] > ranks[None, :], 1)))
+    got = _count_inversions(ranks.copy(), np.empty_like(ranks))
+    assert got == expected
