@@ -7,6 +7,7 @@ on the same data, checks that they agree, and prints the measured ratio.
     python benchmarks/bench_ais.py vgg            # VGG-16 head, 120 images x 512 maps
     python benchmarks/bench_ais.py memory         # peak memory, 960 x 1280 maps
     python benchmarks/bench_ais.py scale          # 120 .. 1854 images x 1280 maps
+    python benchmarks/bench_ais.py sort           # the rank comparisons' sort
 
 Nothing is downloaded: the data are random, the VGG-16 weights random.
 """
@@ -587,6 +588,79 @@ def _options_table(args):
         print(f"| {similarity} | {cells} |", flush=True)
 
 
+SORT_LENGTHS = (119, 500, 1_000, 1_853, 7_140, 28_680, 114_960, 1_717_731)
+
+
+def bench_sort(args):
+    """The rank comparisons' sort of packed keys: radix vs numpy, per row length.
+
+    Rows of random similarities (one sign, a few exponents, as cosines of
+    non-negative maps are); keys packed as the comparisons pack them. Also
+    the comparisons per key: Spearman (pack, sort, rank sum) and Kendall
+    (adds the inversion count).
+    """
+    from sklearn_ais._kernels import (
+        DIGIT_BITS,
+        N_DIGITS,
+        pack_keys,
+        radix_sort_keys,
+    )
+    from sklearn_ais._similarity import PairComparison
+
+    rng = np.random.default_rng(0)
+    print(
+        "Sort of packed keys, random values in [0.3, 0.9), best of "
+        f"{args.repeats}; ns per key"
+    )
+    print(
+        "| keys per row | radix sort | numpy sort | numpy / radix "
+        "| Spearman | Kendall | Kendall / Spearman |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for n in args.lengths:
+        values = rng.random((max(1, args.keys // n), n)) * 0.6 + 0.3
+        index_bits = max(int(n - 1).bit_length(), 1)
+        keys = np.empty(values.shape, dtype=np.uint64)
+        pack_keys(values, index_bits, keys)
+        passes = -(-(64 - index_bits) // DIGIT_BITS)
+        counts = np.empty((passes, N_DIGITS), dtype=np.int64)
+        buffer = np.empty(n, dtype=np.uint64)
+        radix_sorted, numpy_sorted = keys.copy(), keys.copy()
+        radix_sort_keys(radix_sorted, index_bits, buffer, counts)
+        numpy_sorted.sort(axis=1)
+        if not np.array_equal(radix_sorted, numpy_sorted):
+            raise AssertionError(f"radix and numpy sorts differ at {n} keys")
+        work = np.empty_like(keys)
+
+        def radix():
+            work[...] = keys
+            radix_sort_keys(work, index_bits, buffer, counts)
+
+        def numpy_sort():
+            work[...] = keys
+            work.sort(axis=1)
+
+        human = rng.random(n)
+        spearman = PairComparison(human, "spearman")
+        kendall = PairComparison(human, "kendall")
+        spearman.score_many(values[:1])
+        kendall.score_many(values[:1])
+        times = [
+            _best_of(args.repeats, f)[0] / values.size * 1e9
+            for f in (
+                radix,
+                numpy_sort,
+                lambda: spearman.score_many(values),
+                lambda: kendall.score_many(values),
+            )
+        ]
+        print(
+            f"| {n:,} | {times[0]:.1f} | {times[1]:.1f} | {times[1] / times[0]:.2f} "
+            f"| {times[2]:.1f} | {times[3]:.1f} | {times[3] / times[2]:.2f} |",
+            flush=True,
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -652,6 +726,11 @@ def main(argv=None):
     scale_one.add_argument("--family", default="fit")
     scale_one.add_argument("--n-jobs", type=int, default=1)
     scale_one.set_defaults(func=bench_scale_one)
+    sort = commands.add_parser("sort", help="radix vs numpy sort of packed keys")
+    sort.add_argument("--lengths", type=int, nargs="+", default=list(SORT_LENGTHS))
+    sort.add_argument("--keys", type=int, default=4_000_000, help="keys per length")
+    sort.add_argument("--repeats", type=int, default=3)
+    sort.set_defaults(func=bench_sort)
     fast_only = commands.add_parser("vgg-fast-only", help=argparse.SUPPRESS)
     fast_only.add_argument("--n-images", type=int, default=120)
     fast_only.set_defaults(func=bench_vgg_fast_only)
