@@ -364,7 +364,7 @@ def _check_rated(pairs, n_images):
     if len(unrated):
         raise ValueError(
             f"{len(unrated)} image(s) have no rated pair (their row of y is all "
-            f"NaN): positions {_show(unrated)}. They take no part in any "
+            f"NaN): positions {_show(unrated.tolist())}. They take no part in any "
             "comparison: drop them from X and y."
         )
 

@@ -18,7 +18,6 @@ from sklearn.utils import check_random_state
 from .._human import item_ids
 from .._scoring import RSAScorer
 from ..selection import AISFeatureMapSelector
-from ._pairs import refuse_pair_split
 
 STATISTICS_STEP = "map_statistics"
 
@@ -176,7 +175,6 @@ def run_cv(
         The fitted pipelines (or selectors), one per fold, with
         ``return_estimator``.
     """
-    refuse_pair_split(cv, "This function")
     _, selector = split_pipeline(estimator)
     if scoring is None:
         scoring = RSAScorer(comparison=selector.comparison)

@@ -19,6 +19,7 @@ from sklearn.utils.validation import _num_samples
 
 from .._human import item_ids, labelled_matrix, read_human_pairs
 from .._similarity import PairComparison, pair_indices, pair_similarities
+from ._cv import split_pipeline
 
 
 class PairShuffleSplit:
@@ -182,8 +183,6 @@ def _ignoring_missing(estimator):
 
 def _pair_fold(estimator, X, fit_y, human, test, comparison):
     """Fit on the train pairs; Full and Retained 2OI on the test pairs."""
-    from ._cv import split_pipeline
-
     fitted = _ignoring_missing(estimator).fit(X, fit_y)
     upstream, selector = split_pipeline(fitted)
     features = X if upstream is None else upstream.transform(X)
@@ -214,8 +213,6 @@ def pair_level_scores(estimator, X, y, cv, comparison, n_jobs=None, verbose=0):
     splits : list of (train, test) pair index arrays
         The splits.
     """
-    from ._cv import split_pipeline
-
     _, selector = split_pipeline(estimator)
     n_images = _num_samples(X)
     matrix, labels = _square(y, n_images)
