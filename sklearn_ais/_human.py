@@ -267,8 +267,11 @@ def _diagonal_reading(matrix):
     off = matrix.copy()
     np.fill_diagonal(off, np.nan)
     tolerance = _DIAGONAL_TOLERANCE * max(np.nanmax(np.abs(off)), 1.0)
-    top = diagonal >= np.nanmax(off, axis=1) - tolerance
-    bottom = diagonal <= np.nanmin(off, axis=1) + tolerance
+    # A row with no rated pair (scoring a sparse block) tells nothing: its
+    # bounds are -inf and inf, so it is both top and bottom.
+    unrated = np.isnan(off)
+    top = diagonal >= np.where(unrated, -np.inf, off).max(axis=1) - tolerance
+    bottom = diagonal <= np.where(unrated, np.inf, off).min(axis=1) + tolerance
     if top.all() and not bottom.all():
         return "similarity", None
     if bottom.all() and not top.all():
@@ -349,23 +352,31 @@ def rated_per_image(pairs, n_images):
     )
 
 
-def _check_rated(pairs, n_images):
-    """Raise unless enough pairs are rated, and every image in one of them."""
-    rated = ~np.isnan(pairs)
-    if rated.all():
-        return
-    if rated.sum() < MIN_PAIRS:
+def _check_rated(pairs):
+    """Raise unless enough pairs are rated."""
+    n_rated = np.count_nonzero(~np.isnan(pairs))
+    if n_rated < MIN_PAIRS:
         raise ValueError(
-            f"y rates only {int(rated.sum())} pair(s) of images (the others are "
-            f"NaN); at least {MIN_PAIRS} rated pairs are needed to compare "
-            "similarity structures."
+            f"y rates only {n_rated} pair(s) of images (the others are NaN); at "
+            f"least {MIN_PAIRS} rated pairs are needed to compare similarity "
+            "structures."
         )
+
+
+def check_every_image_rated(pairs, n_images):
+    """Raise if an image has no rated pair (its row of ``y`` is all NaN).
+
+    Fitting refuses such an image: it would be carried along without any
+    influence, which is more likely a mistake (a wrong id) than intended.
+    Scoring accepts it (pairwise-complete: it has no pair to compare), as
+    a cross-validation's test block of sparse ratings may hold one.
+    """
     unrated = np.flatnonzero(rated_per_image(pairs, n_images) == 0)
     if len(unrated):
         raise ValueError(
             f"{len(unrated)} image(s) have no rated pair (their row of y is all "
-            f"NaN): positions {_show(unrated.tolist())}. They take no part in any "
-            "comparison: drop them from X and y."
+            f"NaN): positions {_show(unrated.tolist())}. They would take no part "
+            "in any comparison: drop them from X and y."
         )
 
 
@@ -380,7 +391,7 @@ def _check_not_constant(pairs):
 def _from_matrix(matrix, target, missing):
     _check_matrix(matrix, missing)
     pairs = upper_triangle(matrix)
-    _check_rated(pairs, len(matrix))
+    _check_rated(pairs)
     _check_not_constant(pairs)
     target = _resolve_target(target, matrix)
     return HumanPairs(-pairs if target == "dissimilarity" else pairs, target)
@@ -403,7 +414,7 @@ def _from_vector(values, n_images, target, missing):
             raise ValueError(
                 "The condensed human similarities y contain NaN." + _IGNORE_HINT
             )
-        _check_rated(values, n_images)
+        _check_rated(values)
         _check_not_constant(values)
         return HumanPairs(-values if target == "dissimilarity" else values, target)
     if len(values) == n_images:
@@ -466,7 +477,7 @@ def read_human_pairs(
     missing : {"raise", "ignore"}, default="raise"
         What a NaN pair of a matrix or condensed ``y`` means: an error, or an
         unrated pair (NaN on both sides of the diagonal), kept as NaN in the
-        result. At least 3 pairs must be rated, and every image in one.
+        result. At least 3 pairs must be rated.
 
     Returns
     -------

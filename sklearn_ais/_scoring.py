@@ -69,7 +69,9 @@ default=None
         :class:`AISFeatureMapSelector`). ``None``: the fitted estimator's
         ``missing`` (the last step with a fitted ``target_``), or
         ``"raise"`` when it has none, so a selector fitted with
-        ``missing="ignore"`` is scored the same way.
+        ``missing="ignore"`` is scored the same way. An image with no rated
+        pair in the scored block is allowed (it has nothing to compare), as
+        a test block of sparse ratings may hold one.
 
     See Also
     --------

@@ -26,6 +26,7 @@ from ._heatmaps import (
 from ._human import (
     MISSING,
     TARGETS,
+    check_every_image_rated,
     item_ids,
     rated_per_image,
     read_cross_judgments,
@@ -289,6 +290,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             ids=ids,
             missing=self.missing,
         )
+        check_every_image_rated(pairs.pairs, n_images)
         if ids is None and isinstance(y, pd.DataFrame):
             ids = y.index  # the rows of y are the images, in order
         _warn_few_rated(rated_per_image(pairs.pairs, n_images), ids)

@@ -25,7 +25,14 @@ from ._engine import (
     selection_path,
 )
 from ._feature_maps import head_of
-from ._human import MIN_IMAGES, MISSING, TARGETS, item_ids, read_human_pairs
+from ._human import (
+    MIN_IMAGES,
+    MISSING,
+    TARGETS,
+    check_every_image_rated,
+    item_ids,
+    read_human_pairs,
+)
 from ._scoring import RSAScorer
 from ._similarity import COMPARISONS, SIMILARITIES
 
@@ -290,6 +297,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             ids=ids,
             missing=self.missing,
         )
+        check_every_image_rated(pairs.pairs, len(X))
         self.target_ = pairs.target
         self.head_ = head
         self.device_ = engine_device(head, self.device)

@@ -15,6 +15,8 @@ from _brute_force import COMPARISONS, SIMILARITIES, compare, pair_similarity, up
 from _data import noisy_similarity
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.model_selection import KFold
 
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer, RSAScorer
 from sklearn_ais._engine import leave_one_out_ais, make_engine, selection_path
@@ -23,6 +25,7 @@ from sklearn_ais._similarity import PairComparison, PerImageComparison
 from sklearn_ais.model_selection import (
     PairShuffleSplit,
     bootstrap_2oi,
+    compare_architectures,
     compare_full_vs_retained,
     compare_selection_controls,
     noise_ceiling,
@@ -272,6 +275,10 @@ def test_bad_patterns_of_unrated_pairs_are_refused():
     lonely[4, :4] = lonely[:4, 4] = lonely[4, 5:] = lonely[5:, 4] = np.nan
     with pytest.raises(ValueError, match="no rated pair.*positions 4"):
         selector.fit(X, lonely)
+    # Scoring accepts it: the image has no pair to compare.
+    expected = rated_compare(pairs_of(X, "cosine"), upper(lonely), "spearman")
+    scored = RSAScorer(missing="ignore").score_embeddings(X, lonely)
+    assert scored == pytest.approx(expected, abs=ATOL)
     no_diagonal = unrate(H, 0.2)
     np.fill_diagonal(no_diagonal, np.nan)
     with pytest.raises(ValueError, match="target='auto'.*diagonal"):
@@ -354,6 +361,24 @@ def test_model_values_at_unrated_pairs_change_nothing(seed, fraction, comparison
         np.testing.assert_allclose(
             grouped[t], alone.score_many(own[:, rated]), rtol=0, atol=1e-12
         )
+
+
+def test_image_level_cv_with_unrated_pairs_equals_brute_force(tmp_path):
+    X, H = problem(n=20, p=6, fraction=0.3, seed=9)
+    y = as_csv(tmp_path, H)
+    cv = KFold(3, shuffle=True, random_state=0)
+    selector = AISFeatureMapSelector(missing="ignore")
+    result = compare_full_vs_retained(selector, X, y, cv=cv)
+    for f, (train, test) in enumerate(cv.split(X)):
+        fitted = clone(selector).fit(X[train], H[np.ix_(train, train)])
+        h = upper(H[np.ix_(test, test)])
+        for name, E in (("full", X), ("retained", X * fitted.support_)):
+            expected = rated_compare(pairs_of(E[test], "cosine"), h, "spearman")
+            assert getattr(result, name)[f] == pytest.approx(expected, abs=ATOL)
+    table = compare_architectures(
+        {"features": "passthrough"}, {"d": (X, y)}, selector=selector, cv=cv
+    )
+    np.testing.assert_array_equal(table["retained"], result.retained)
 
 
 # --- the pair-level split ---------------------------------------------------------
