@@ -482,7 +482,12 @@ class PerImageComparison:
         ]
         self.groups = None
         if any(c.rated is not None for c in self.comparisons):
-            self.groups = _rated_groups(square)
+            # Each group's human rows, prepared once for every chunk.
+            self.groups = rated_groups(square)
+            self._group_humans = [
+                self._human_rows([self.comparisons[t] for t in images])
+                for images, _ in self.groups
+            ]
             return
         # The rank comparisons score every image's rows in one kernel call.
         if comparison == "spearman":
@@ -490,6 +495,13 @@ class PerImageComparison:
         elif comparison == "kendall":
             self._ranks = np.stack([c._ranks for c in self.comparisons])
             self._tied_pairs = np.array([c._tied_pairs for c in self.comparisons])
+
+    def _human_rows(self, comparisons):
+        """What the kernels read of these images' human pairs, stacked."""
+        if self.comparison == "kendall":
+            ranks = np.stack([c._ranks for c in comparisons])
+            return ranks, np.array([c._tied_pairs for c in comparisons])
+        return np.stack([c._scores for c in comparisons])
 
     def score(self, similarities):
         """Score per-image similarity matrices.
@@ -527,29 +539,23 @@ class PerImageComparison:
         """Scores with unrated pairs: one call per group of equal row length."""
         k = similarities.shape[0]
         scores = np.full((self.n_images, k), np.nan)
-        for images, columns in self.groups:
+        for (images, columns), human in zip(self.groups, self._group_humans):
             # rows[g, c]: image images[g]'s similarities to its rated columns.
             rows = similarities[:, images[:, None], columns].transpose(1, 0, 2)
             rows = np.ascontiguousarray(rows).reshape(len(images) * k, -1)
-            chosen = [self.comparisons[t] for t in images]
             if self.comparison == "spearman":
-                human = np.stack([c._scores for c in chosen])
-                scores[images] = _spearman_many(rows, human, k).reshape(-1, k)
+                found = _spearman_many(rows, human, k)
             elif self.comparison == "kendall":
-                ranks = np.stack([c._ranks for c in chosen])
-                tied = np.array([c._tied_pairs for c in chosen])
-                scores[images] = _kendall_many(rows, ranks, tied, k).reshape(-1, k)
+                found = _kendall_many(rows, *human, k)
             else:
-                pearson = np.einsum(
-                    "gcj,gj->gc",
-                    _standardize(rows.reshape(len(images), k, -1)),
-                    np.stack([c._scores for c in chosen]),
-                )
-                scores[images] = pearson**2 if self.comparison == "r2" else pearson
+                rows = _standardize(rows.reshape(len(images), k, -1))
+                found = np.einsum("gcj,gj->gc", rows, human)
+                found = found**2 if self.comparison == "r2" else found
+            scores[images] = found.reshape(-1, k)
         return scores
 
 
-def _rated_groups(square):
+def rated_groups(square):
     """Images grouped by their number of rated pairs (at least 2).
 
     Returns a list of ``(images, columns)``: ``columns[g]`` are the rated

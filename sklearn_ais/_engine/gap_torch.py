@@ -33,8 +33,8 @@ from .._similarity import (
     MIN_RATED,
     PairComparison,
     PerImageComparison,
-    _rated_groups,
     pair_indices,
+    rated_groups,
     rated_pairs,
 )
 from ..exceptions import DeviceFallbackWarning
@@ -246,7 +246,7 @@ class TorchPerImageComparison:
         self._groups = None
         if torch.isnan(human).any():
             self._groups = []
-            for images, columns in _rated_groups(square.cpu().numpy()):
+            for images, columns in rated_groups(square.cpu().numpy()):
                 images = torch.as_tensor(images, device=device)
                 columns = torch.as_tensor(columns, device=device)
                 human = _human_scores(square[images[:, None], columns], comparison)
