@@ -28,6 +28,7 @@ from sklearn_ais.model_selection import (
     compare_architectures,
     compare_full_vs_retained,
     compare_selection_controls,
+    mantel_test,
     noise_ceiling,
 )
 
@@ -229,12 +230,21 @@ def test_default_refuses_nan_and_names_missing_ignore(tmp_path):
     X, H = problem()
     y = as_csv(tmp_path, H)
     maps = X[:, :, None, None]
+    # explain's block of new-by-fitted judgments, after a complete fit.
+    complete_X, complete_H = problem(fraction=0.0)
+    complete_maps = complete_X[:, :, None, None]
+    explainer = AISHeatmapExplainer(featurizer="passthrough").fit(
+        complete_maps[:6], complete_H[:6, :6]
+    )
+    block = complete_H[6:, :6].copy()
+    block[0, 1] = np.nan
     calls = [
         lambda: AISFeatureMapSelector().fit(X, y),
         lambda: AISHeatmapExplainer(featurizer="passthrough").fit(maps, y),
         lambda: RSAScorer().score_embeddings(X, y),
         lambda: bootstrap_2oi(X, y, n_bootstrap=2),
         lambda: read_human_pairs(upper(H), len(X), target="similarity"),
+        lambda: explainer.explain(complete_maps[6:], block),
     ]
     for call in calls:
         with pytest.raises(ValueError, match="missing='ignore'"):
@@ -382,6 +392,11 @@ def test_image_level_cv_with_unrated_pairs_equals_brute_force(tmp_path):
         {"features": "passthrough"}, {"d": (X, y)}, selector=selector, cv=cv
     )
     np.testing.assert_array_equal(table["retained"], result.retained)
+    # mantel_test's unpermuted score is the mean cross-validated Retained 2OI;
+    # its permutations move each item's unrated pairs with it.
+    score, null, _ = mantel_test(selector, X, y, cv=cv, n_permutations=2)
+    assert score == pytest.approx(result.retained.mean(), abs=ATOL)
+    assert np.isfinite(null).all()
 
 
 # --- the pair-level split ---------------------------------------------------------
