@@ -233,9 +233,10 @@ def test_default_refuses_nan_and_names_missing_ignore(tmp_path):
     # explain's block of new-by-fitted judgments, after a complete fit.
     complete_X, complete_H = problem(fraction=0.0)
     complete_maps = complete_X[:, :, None, None]
-    explainer = AISHeatmapExplainer(featurizer="passthrough").fit(
-        complete_maps[:6], complete_H[:6, :6]
-    )
+    explainer = AISHeatmapExplainer(featurizer="passthrough")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # images without positive AIS
+        explainer.fit(complete_maps[:6], complete_H[:6, :6])
     block = complete_H[6:, :6].copy()
     block[0, 1] = np.nan
     calls = [
