@@ -242,7 +242,11 @@ def deletion_curves(
         fitted = clone(explainer).fit([items[i] for i in train], y.iloc[train])
         test_images = _decoded(items, test)
         human = read_human_pairs(
-            y.iloc[test], len(test), target=fitted.target_, similarity=fitted.similarity
+            y.iloc[test],
+            len(test),
+            target=fitted.target_,
+            similarity=fitted.similarity,
+            missing=fitted.missing,
         )
         comparison = PairComparison(human.pairs, fitted.comparison)
         if heatmaps == "per_image":

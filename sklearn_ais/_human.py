@@ -30,10 +30,19 @@ import numpy as np
 import pandas as pd
 
 from ._feature_maps import FeatureMaps
-from ._similarity import pair_similarities, upper_triangle
+from ._similarity import pair_indices, pair_similarities, upper_triangle
 
 TARGETS = ("auto", "similarity", "dissimilarity", "embedding")
+MISSING = ("raise", "ignore")
 MIN_IMAGES = 3
+# Fewest rated pairs a dataset 2OI is computed from (3 images give 3 pairs),
+# and the fewest of an image for its per-image 2OI (3 images give it 2).
+MIN_PAIRS = 3
+MIN_IMAGE_PAIRS = 2
+_IGNORE_HINT = (
+    " If they are pairs nobody rated, pass missing='ignore' to compare the "
+    "rated pairs only (pairwise-complete)."
+)
 # How far a diagonal may sit below a row's maximum (or above its minimum),
 # relative to the matrix's scale, and still count as the top (or bottom).
 _DIAGONAL_TOLERANCE = 1e-8
@@ -73,7 +82,8 @@ class HumanPairs:
     ----------
     pairs : ndarray of shape (n_images * (n_images - 1) // 2,)
         Strict upper triangle, row by row; larger means more alike
-        (dissimilarities are negated).
+        (dissimilarities are negated). NaN marks an unrated pair (only with
+        ``missing="ignore"``); the comparisons leave those pairs out.
     target : {"similarity", "dissimilarity", "embedding"}
         How ``y`` was read.
     """
@@ -248,12 +258,20 @@ def _diagonal_reading(matrix):
     """``"similarity"``, ``"dissimilarity"`` or the reason it is neither."""
     diagonal = np.diag(matrix).copy()
     if not np.isfinite(diagonal).all():
-        return None, "its diagonal holds NaN or infinite values"
+        row = int(np.flatnonzero(~np.isfinite(diagonal))[0])
+        return None, (
+            f"its diagonal holds NaN or infinite values (row {row}: "
+            f"{diagonal[row]}); missing='ignore' leaves out unrated pairs, not "
+            "the diagonal that target='auto' reads"
+        )
     off = matrix.copy()
     np.fill_diagonal(off, np.nan)
     tolerance = _DIAGONAL_TOLERANCE * max(np.nanmax(np.abs(off)), 1.0)
-    top = diagonal >= np.nanmax(off, axis=1) - tolerance
-    bottom = diagonal <= np.nanmin(off, axis=1) + tolerance
+    # A row with no rated pair (scoring a sparse block) tells nothing: its
+    # bounds are -inf and inf, so it is both top and bottom.
+    unrated = np.isnan(off)
+    top = diagonal >= np.where(unrated, -np.inf, off).max(axis=1) - tolerance
+    bottom = diagonal <= np.where(unrated, np.inf, off).min(axis=1) + tolerance
     if top.all() and not bottom.all():
         return "similarity", None
     if bottom.all() and not top.all():
@@ -291,14 +309,30 @@ def _resolve_target(target, matrix):
     return target
 
 
-def _check_matrix(matrix):
+def _check_matrix(matrix, missing):
     off_diagonal = matrix.copy()
     np.fill_diagonal(off_diagonal, 0.0)
-    if not np.isfinite(off_diagonal).all():
+    if np.isinf(off_diagonal).any():
         raise ValueError(
-            "The human similarity matrix y contains NaN or infinite values off "
-            "its diagonal in the block used here."
+            "The human similarity matrix y contains infinite values off its "
+            "diagonal in the block used here."
         )
+    unrated = np.isnan(off_diagonal)
+    if unrated.any():
+        if missing == "raise":
+            raise ValueError(
+                "The human similarity matrix y contains NaN values off its "
+                "diagonal in the block used here." + _IGNORE_HINT
+            )
+        asymmetric = np.argwhere(unrated != unrated.T)
+        if len(asymmetric):
+            i, j = asymmetric[0]
+            raise ValueError(
+                "An unrated pair must be NaN on both sides of the diagonal: "
+                f"y[{i}, {j}] is {matrix[i, j]} but y[{j}, {i}] is "
+                f"{matrix[j, i]}."
+            )
+        off_diagonal[unrated] = 0.0
     asymmetry = np.abs(off_diagonal - off_diagonal.T).max()
     scale = max(np.abs(off_diagonal).max(), 1.0)
     if asymmetry > 1e-8 * scale:
@@ -309,23 +343,61 @@ def _check_matrix(matrix):
         )
 
 
+def rated_per_image(pairs, n_images):
+    """Number of rated (non-NaN) pairs of each image, shape ``(n_images,)``."""
+    rated = ~np.isnan(pairs)
+    rows, cols = pair_indices(n_images)
+    return np.bincount(rows[rated], minlength=n_images) + np.bincount(
+        cols[rated], minlength=n_images
+    )
+
+
+def _check_rated(pairs):
+    """Raise unless enough pairs are rated."""
+    n_rated = np.count_nonzero(~np.isnan(pairs))
+    if n_rated < MIN_PAIRS:
+        raise ValueError(
+            f"y rates only {n_rated} pair(s) of images (the others are NaN); at "
+            f"least {MIN_PAIRS} rated pairs are needed to compare similarity "
+            "structures."
+        )
+
+
+def check_every_image_rated(pairs, n_images):
+    """Raise if an image has no rated pair (its row of ``y`` is all NaN).
+
+    Fitting refuses such an image: it would be carried along without any
+    influence, which is more likely a mistake (a wrong id) than intended.
+    Scoring accepts it (pairwise-complete: it has no pair to compare), as
+    a cross-validation's test block of sparse ratings may hold one.
+    """
+    unrated = np.flatnonzero(rated_per_image(pairs, n_images) == 0)
+    if len(unrated):
+        raise ValueError(
+            f"{len(unrated)} image(s) have no rated pair (their row of y is all "
+            f"NaN): positions {_show(unrated.tolist())}. They would take no part "
+            "in any comparison: drop them from X and y."
+        )
+
+
 def _check_not_constant(pairs):
-    if np.ptp(pairs) == 0:
+    if np.ptp(pairs[~np.isnan(pairs)]) == 0:
         raise ValueError(
             "The human similarities are constant across all pairs of images: "
             "there is no structure to compare with."
         )
 
 
-def _from_matrix(matrix, target):
-    _check_matrix(matrix)
+def _from_matrix(matrix, target, missing):
+    _check_matrix(matrix, missing)
     pairs = upper_triangle(matrix)
+    _check_rated(pairs)
     _check_not_constant(pairs)
     target = _resolve_target(target, matrix)
     return HumanPairs(-pairs if target == "dissimilarity" else pairs, target)
 
 
-def _from_vector(values, n_images, target):
+def _from_vector(values, n_images, target, missing):
     n_pairs = n_images * (n_images - 1) // 2
     if len(values) == n_pairs:
         if target == "auto":
@@ -336,8 +408,13 @@ def _from_vector(values, n_images, target):
                 "similarities from dissimilarities: pass target='similarity' or "
                 "target='dissimilarity' (pdist gives distances)."
             )
-        if not np.isfinite(values).all():
-            raise ValueError("The condensed human similarities y contain NaN or inf.")
+        if np.isinf(values).any():
+            raise ValueError("The condensed human similarities y contain inf.")
+        if missing == "raise" and np.isnan(values).any():
+            raise ValueError(
+                "The condensed human similarities y contain NaN." + _IGNORE_HINT
+            )
+        _check_rated(values)
         _check_not_constant(values)
         return HumanPairs(-values if target == "dissimilarity" else values, target)
     if len(values) == n_images:
@@ -365,7 +442,11 @@ def _from_embeddings(y, n_images, similarity):
             f"y holds {values.shape[0]} target embeddings but X has {n_images} images."
         )
     if not np.isfinite(values).all():
-        raise ValueError("The target embeddings y contain NaN or infinite values.")
+        raise ValueError(
+            "The target embeddings y contain NaN or infinite values "
+            "(missing='ignore' leaves out unrated pairs of a similarity matrix; "
+            "an embedding has no pairs to leave out)."
+        )
     # Cosine or correlation of single numbers is only ever +-1 or 0, so 1-D
     # targets (one rating per image) are compared by distance.
     if values.ndim == 1 or values.shape[1] == 1:
@@ -375,7 +456,9 @@ def _from_embeddings(y, n_images, similarity):
     return HumanPairs(pairs, "embedding")
 
 
-def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=None):
+def read_human_pairs(
+    y, n_images, *, target="auto", similarity="cosine", ids=None, missing="raise"
+):
     """The human pair similarities of ``n_images`` images, read from ``y``.
 
     Parameters
@@ -391,6 +474,10 @@ def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=Non
     ids : pandas.Index or None, default=None
         The item ids ``X`` carries (see :func:`item_ids`), checked against the
         ids of ``y`` where it has them.
+    missing : {"raise", "ignore"}, default="raise"
+        What a NaN pair of a matrix or condensed ``y`` means: an error, or an
+        unrated pair (NaN on both sides of the diagonal), kept as NaN in the
+        result. At least 3 pairs must be rated.
 
     Returns
     -------
@@ -404,6 +491,8 @@ def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=Non
         )
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}; got {target!r}.")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {MISSING}; got {missing!r}.")
     check_n_images(n_images)
     if target == "embedding":
         check_ids(ids, item_ids(y))
@@ -415,10 +504,10 @@ def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=Non
             raise ValueError(
                 f"y describes {len(matrix)} items but X has {n_images} images."
             )
-        return _from_matrix(matrix, target)
+        return _from_matrix(matrix, target, missing)
     values = _to_float(y)
     if values.ndim == 1:
-        return _from_vector(values, n_images, target)
+        return _from_vector(values, n_images, target, missing)
     if values.ndim != 2:
         raise ValueError(f"y must be 1-D or 2-D; got shape {values.shape}.")
     rows, columns = values.shape
@@ -440,10 +529,12 @@ def read_human_pairs(y, n_images, *, target="auto", similarity="cosine", ids=Non
         )
     if rows != n_images:
         raise ValueError(f"y describes {rows} items but X has {n_images} images.")
-    return _from_matrix(values, target)
+    return _from_matrix(values, target, missing)
 
 
-def read_cross_judgments(y, n_new, *, target, new_ids=None, fitted_ids=None):
+def read_cross_judgments(
+    y, n_new, *, target, new_ids=None, fitted_ids=None, missing="raise"
+):
     """Human similarities of ``n_new`` new images to the fitted images.
 
     The rectangular block ``(n_new, n_fitted)`` of a similarity matrix, rows
@@ -463,6 +554,8 @@ def read_cross_judgments(y, n_new, *, target, new_ids=None, fitted_ids=None):
         to read).
     new_ids, fitted_ids : pandas.Index or None, default=None
         Item ids of the new and of the fitted images.
+    missing : {"raise", "ignore"}, default="raise"
+        Whether a NaN (an unrated pair, kept as NaN) is an error.
 
     Returns
     -------
@@ -499,8 +592,10 @@ def read_cross_judgments(y, n_new, *, target, new_ids=None, fitted_ids=None):
             f"y must have one row per new image ({n_new}) and one column per "
             f"fitted image; got shape {values.shape}."
         )
-    if not np.isfinite(values).all():
-        raise ValueError("y contains NaN or infinite values.")
+    if np.isinf(values).any():
+        raise ValueError("y contains infinite values.")
+    if missing == "raise" and np.isnan(values).any():
+        raise ValueError("y contains NaN values." + _IGNORE_HINT)
     return -values if target == "dissimilarity" else values
 
 

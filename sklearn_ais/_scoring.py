@@ -3,7 +3,7 @@
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
 from ._engine import embeddings_of
-from ._human import TARGETS, item_ids, read_human_pairs
+from ._human import MISSING, TARGETS, item_ids, read_human_pairs
 from ._similarity import COMPARISONS, SIMILARITIES, PairComparison, pair_similarities
 
 
@@ -63,6 +63,15 @@ default=None
         fitted estimator's ``target_``, or ``"auto"`` when it has none. A
         value (or an ``"auto"`` reading) that differs from the estimator's is
         an error.
+    missing : {"raise", "ignore"} or None, default=None
+        What a NaN pair of ``y`` means: an error, or a pair nobody rated, left
+        out of the comparison (pairwise-complete; see
+        :class:`AISFeatureMapSelector`). ``None``: the fitted estimator's
+        ``missing`` (the last step with a fitted ``target_``), or
+        ``"raise"`` when it has none, so a selector fitted with
+        ``missing="ignore"`` is scored the same way. An image with no rated
+        pair in the scored block is allowed (it has nothing to compare), as
+        a test block of sparse ratings may hold one.
 
     See Also
     --------
@@ -87,24 +96,55 @@ default=None
         "similarity": [StrOptions(set(SIMILARITIES)), None],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS)), None],
+        "missing": [StrOptions(set(MISSING)), None],
     }
 
-    def __init__(self, *, similarity=None, comparison="spearman", target=None):
+    def __init__(
+        self, *, similarity=None, comparison="spearman", target=None, missing=None
+    ):
         self.similarity = similarity
         self.comparison = comparison
         self.target = target
+        self.missing = missing
         # A scorer is not cloned or searched over: refuse bad values at once.
         validate_parameter_constraints(
             self._parameter_constraints,
-            {"similarity": similarity, "comparison": comparison, "target": target},
+            {
+                "similarity": similarity,
+                "comparison": comparison,
+                "target": target,
+                "missing": missing,
+            },
             caller_name=type(self).__name__,
         )
 
     def __repr__(self):
         return (
             f"RSAScorer(similarity={self.similarity!r}, "
-            f"comparison={self.comparison!r}, target={self.target!r})"
+            f"comparison={self.comparison!r}, target={self.target!r}, "
+            f"missing={self.missing!r})"
         )
+
+    def missing_for(self, estimator):
+        """How ``y``'s NaN pairs are read when scoring ``estimator``.
+
+        Parameters
+        ----------
+        estimator : object
+            A fitted estimator or pipeline, or None.
+
+        Returns
+        -------
+        {"raise", "ignore"}
+            This scorer's ``missing``, or else that of the last step of
+            ``estimator`` with a fitted ``target_``, or else ``"raise"``.
+        """
+        if self.missing is not None:
+            return self.missing
+        for step in _steps_of(estimator):
+            if hasattr(step, "target_"):
+                return getattr(step, "missing", "raise")
+        return "raise"
 
     def settings_for(self, estimator):
         """``(similarity, target)`` used to score ``estimator``.
@@ -141,10 +181,24 @@ default=None
             )
         return similarity, target
 
-    def _score(self, embeddings, y, similarity, target, ids=None, model_target=None):
+    def _score(
+        self,
+        embeddings,
+        y,
+        similarity,
+        target,
+        ids=None,
+        model_target=None,
+        missing="raise",
+    ):
         embeddings = embeddings_of(embeddings)
         human = read_human_pairs(
-            y, len(embeddings), target=target, similarity=similarity, ids=ids
+            y,
+            len(embeddings),
+            target=target,
+            similarity=similarity,
+            ids=ids,
+            missing=missing,
         )
         if model_target is not None and human.target != model_target:
             raise ValueError(
@@ -159,8 +213,8 @@ default=None
         """2OI of given embeddings ``(n, d)`` (or feature maps) against ``y``.
 
         Uses this scorer's own settings (``similarity=None`` means cosine,
-        ``target=None`` means ``"auto"``): there is no estimator to read them
-        from.
+        ``target=None`` means ``"auto"``, ``missing=None`` means
+        ``"raise"``): there is no estimator to read them from.
 
         Parameters
         ----------
@@ -175,7 +229,14 @@ default=None
             The second-order isomorphism (greater is better).
         """
         similarity, target = self.settings_for(None)
-        return self._score(embeddings, y, similarity, target, item_ids(embeddings))
+        return self._score(
+            embeddings,
+            y,
+            similarity,
+            target,
+            item_ids(embeddings),
+            missing=self.missing_for(None),
+        )
 
     def score_model(self, estimator, embeddings, y, ids=None):
         """2OI of ``embeddings`` read with ``estimator``'s similarity and target.
@@ -198,7 +259,10 @@ default=None
         """
         similarity, target = self.settings_for(estimator)
         _, model_target = model_reading(estimator)
-        return self._score(embeddings, y, similarity, target, ids, model_target)
+        missing = self.missing_for(estimator)
+        return self._score(
+            embeddings, y, similarity, target, ids, model_target, missing
+        )
 
     def __call__(self, estimator, X, y):
         """2OI of ``estimator.transform(X)`` against the human similarities ``y``.

@@ -90,12 +90,13 @@ DEMOS = {"images": _images_demo, "synthetic": _synthetic_demo}
 DATA_SIZES = {"images": 96, "synthetic": 120}
 
 
-def _study(X, y, args, *, target="auto", device="auto"):
+def _study(X, y, args, *, target="auto", device="auto", missing="raise"):
     """Fit the selector (and explainer), cross-validate, return the objects."""
     from .explain import AISHeatmapExplainer
 
     options = {
         "target": target,
+        "missing": missing,
         "device": device,
         "n_jobs": args.n_jobs,
         "verbose": args.verbose,
@@ -345,7 +346,7 @@ def run(args):
     print(f"{len(y)} images matched to the matrix's ids; network: {args.model}.")
     maps = _featurizer(args).fit_transform(images)
     selector, explainer, result = _study(
-        maps, y, args, target=args.target, device=args.device
+        maps, y, args, target=args.target, device=args.device, missing=args.missing
     )
     inputs = {"similarity": args.similarity, "images": list(images)}
     if args.ids is not None:
@@ -496,6 +497,13 @@ def _build_parser():
         choices=["auto", "similarity", "dissimilarity"],
         default="auto",
         help="what the matrix holds; auto reads its diagonal; default: %(default)s",
+    )
+    run_parser.add_argument(
+        "--missing",
+        choices=["raise", "ignore"],
+        default="raise",
+        help="empty (NaN) cells of the matrix: an error, or pairs nobody rated, "
+        "left out of every comparison; default: %(default)s",
     )
     run_parser.add_argument(
         "--device",

@@ -23,15 +23,39 @@ from ._heatmaps import (
     heatmap_weights,
     upsample_heatmap,
 )
-from ._human import TARGETS, item_ids, read_cross_judgments, read_human_pairs
+from ._human import (
+    MISSING,
+    TARGETS,
+    check_every_image_rated,
+    item_ids,
+    rated_per_image,
+    read_cross_judgments,
+    read_human_pairs,
+)
 from ._similarity import (
     COMPARISONS,
+    MIN_RATED,
     SIMILARITIES,
     PairComparison,
     cross_pair_similarities,
 )
 
 __all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
+
+
+def _warn_few_rated(counts, ids, stacklevel=4):
+    """Warn of the images with too few rated pairs for a per-image score."""
+    few = np.flatnonzero(np.asarray(counts) < MIN_RATED)
+    if len(few) == 0:
+        return
+    names = [str(ids[i]) if ids is not None else str(i) for i in few]
+    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+    warnings.warn(
+        f"{len(few)} image(s) have fewer than {MIN_RATED} rated pairs (the others "
+        "are NaN): their per-image AIS are NaN. Images: " + shown + ".",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
@@ -66,6 +90,12 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         ``similarity="pearson"``).
     target : {"auto", "similarity", "dissimilarity", "embedding"}, default="auto"
         What ``y`` holds; see :class:`AISFeatureMapSelector`.
+    missing : {"raise", "ignore"}, default="raise"
+        What a NaN pair of ``y`` means: an error, or a pair nobody rated, left
+        out (see :class:`AISFeatureMapSelector`). Image ``t``'s per-image
+        scores then compare its rated pairs only; an image with fewer than 2
+        rated pairs gets NaN per-image AIS (and an all-zero heatmap), with a
+        warning. Applies to ``explain``'s block too.
     negative : {"positive", "absolute", "signed"}, default="positive"
         What becomes of negative AIS; see :func:`heatmap_weights`.
     upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
@@ -156,6 +186,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         "similarity": [StrOptions(set(SIMILARITIES))],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS))],
+        "missing": [StrOptions(set(MISSING))],
         "negative": [StrOptions(set(NEGATIVE_POLICIES))],
         "upsample": [StrOptions(set(UPSAMPLING))],
         "device": [str],
@@ -171,6 +202,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         similarity="cosine",
         comparison="spearman",
         target="auto",
+        missing="raise",
         negative="positive",
         upsample="bilinear",
         device="auto",
@@ -182,6 +214,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         self.similarity = similarity
         self.comparison = comparison
         self.target = target
+        self.missing = missing
         self.negative = negative
         self.upsample = upsample
         self.device = device
@@ -238,7 +271,8 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
             ``featurizer="passthrough"``.
         y : DataFrame or array-like
             Human similarities of the images; see
-            :class:`AISFeatureMapSelector`.
+            :class:`AISFeatureMapSelector` (NaN for unrated pairs with
+            ``missing="ignore"``).
 
         Returns
         -------
@@ -249,8 +283,17 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         maps, head, sizes = self._maps(X, reset=True)
         n_images, n_maps = maps.shape[:2]
         pairs = read_human_pairs(
-            y, n_images, target=self.target, similarity=self.similarity, ids=ids
+            y,
+            n_images,
+            target=self.target,
+            similarity=self.similarity,
+            ids=ids,
+            missing=self.missing,
         )
+        check_every_image_rated(pairs.pairs, n_images)
+        if ids is None and isinstance(y, pd.DataFrame):
+            ids = y.index  # the rows of y are the images, in order
+        _warn_few_rated(rated_per_image(pairs.pairs, n_images), ids)
         self.target_ = pairs.target
         self.device_ = engine_device(head, self.device)
         engine = make_engine(
@@ -272,8 +315,6 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         raw, weights = heatmap_weights(self.ais_per_image_, negative=self.negative)
         self.raw_heatmaps_ = _weighted_sum(maps, raw)
         self.map_heatmaps_ = _weighted_sum(maps, weights)
-        if ids is None and isinstance(y, pd.DataFrame):
-            ids = y.index  # the rows of y are the images, in order
         self._warn_empty(weights, ids)
         self.image_sizes_ = sizes
         self.ids_ = ids
@@ -383,8 +424,14 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
         self._check_n_maps(maps)
         n_new, n_maps = maps.shape[:2]
         human = read_cross_judgments(
-            y, n_new, target=self.target_, new_ids=ids, fitted_ids=self.ids_
+            y,
+            n_new,
+            target=self.target_,
+            new_ids=ids,
+            fitted_ids=self.ids_,
+            missing=self.missing,
         )
+        _warn_few_rated(np.sum(~np.isnan(human), axis=1), ids, stacklevel=3)
         if human.shape[1] != len(self.embeddings_):
             raise ValueError(
                 f"y has {human.shape[1]} columns but the explainer was fitted on "

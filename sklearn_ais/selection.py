@@ -25,7 +25,14 @@ from ._engine import (
     selection_path,
 )
 from ._feature_maps import head_of
-from ._human import MIN_IMAGES, TARGETS, item_ids, read_human_pairs
+from ._human import (
+    MIN_IMAGES,
+    MISSING,
+    TARGETS,
+    check_every_image_rated,
+    item_ids,
+    read_human_pairs,
+)
 from ._scoring import RSAScorer
 from ._similarity import COMPARISONS, SIMILARITIES
 
@@ -84,6 +91,13 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         condensed upper triangle (``pdist`` order) needs an explicit
         ``"similarity"`` or ``"dissimilarity"``. An explicit value that the
         diagonal contradicts gives a :class:`~sklearn_ais.TargetWarning`.
+    missing : {"raise", "ignore"}, default="raise"
+        What a NaN pair of ``y`` means. ``"raise"``: an error. ``"ignore"``:
+        a pair nobody rated (NaN on both sides of the diagonal, as
+        ``pd.read_csv`` reads an empty cell), left out of every comparison:
+        the model's similarities are compared with the humans' on the rated
+        pairs only (pairwise-complete). At least 3 pairs must be rated and
+        every image in one; ``target="auto"`` still needs the diagonal.
     n_features_to_select : "auto", int or float, default="auto"
         How many maps to retain: ``"auto"`` takes the prefix with the highest
         2OI on the training images (the paper's S*), an int that many maps,
@@ -179,6 +193,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         "similarity": [StrOptions(set(SIMILARITIES))],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS))],
+        "missing": [StrOptions(set(MISSING))],
         "n_features_to_select": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -197,6 +212,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         similarity="cosine",
         comparison="spearman",
         target="auto",
+        missing="raise",
         n_features_to_select="auto",
         device="auto",
         chunk_mb=DEFAULT_CHUNK_MB,
@@ -207,6 +223,7 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         self.similarity = similarity
         self.comparison = comparison
         self.target = target
+        self.missing = missing
         self.n_features_to_select = n_features_to_select
         self.device = device
         self.chunk_mb = chunk_mb
@@ -255,7 +272,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
             explicit ``target``), or target embeddings (one row per image,
             with ``target="embedding"``). Where ``X`` carries item ids (a
             DataFrame index, or ``FeatureMaps`` from a Series of images) they
-            must be ``y``'s, in the same order.
+            must be ``y``'s, in the same order. NaN for unrated pairs with
+            ``missing="ignore"``.
 
         Returns
         -------
@@ -272,8 +290,14 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
         n_maps = X.shape[1]
         n_to_select = self._n_to_select_upfront(n_maps)
         pairs = read_human_pairs(
-            y, len(X), target=self.target, similarity=self.similarity, ids=ids
+            y,
+            len(X),
+            target=self.target,
+            similarity=self.similarity,
+            ids=ids,
+            missing=self.missing,
         )
+        check_every_image_rated(pairs.pairs, len(X))
         self.target_ = pairs.target
         self.head_ = head
         self.device_ = engine_device(head, self.device)
@@ -360,7 +384,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     def score(self, X, y):
         """2OI of the retained maps' embeddings with the human similarities.
 
-        Uses this selector's ``similarity``, ``comparison`` and ``target_``.
+        Uses this selector's ``similarity``, ``comparison``, ``target_`` and
+        ``missing``.
 
         Parameters
         ----------

@@ -26,6 +26,7 @@ MODEL_SELECTION = (
     "_bootstrap",
     "_ceiling",
     "_study",
+    "_pairs",
 )
 ESTIMATORS = {
     f"{PACKAGE}.{name}"

@@ -29,7 +29,14 @@ import numpy as np
 import torch
 
 from .._kernels import CANCELLATION_FLOOR, GRID
-from .._similarity import PairComparison, PerImageComparison, pair_indices
+from .._similarity import (
+    MIN_RATED,
+    PairComparison,
+    PerImageComparison,
+    pair_indices,
+    rated_groups,
+    rated_pairs,
+)
 from ..exceptions import DeviceFallbackWarning
 from .base import (
     DEFAULT_CHUNK_MB,
@@ -173,7 +180,7 @@ class TorchPairComparison:
     Parameters
     ----------
     human_pairs : ndarray of shape (n_pairs,)
-        The human pair similarities.
+        The human pair similarities; NaN for an unrated pair, left out.
     comparison : {"spearman", "pearson", "r2"}
         See :class:`~sklearn_ais._similarity.PairComparison`.
     device : torch.device
@@ -182,6 +189,13 @@ class TorchPairComparison:
 
     def __init__(self, human_pairs, comparison, device):
         self.comparison = comparison
+        human_pairs = np.asarray(human_pairs, dtype=np.float64)
+        rated = rated_pairs(human_pairs)
+        self._rated = None
+        if rated is not None:
+            human_pairs = human_pairs[rated]
+            self._rated = torch.as_tensor(rated, device=device)
+        self._n_rated = len(human_pairs)
         self._scores = _human_scores(
             torch.as_tensor(human_pairs, dtype=torch.float64, device=device),
             comparison,
@@ -193,6 +207,10 @@ class TorchPairComparison:
 
     def score_many(self, candidates):
         """Compare each row of ``candidates`` ``(k, n_pairs)``; ndarray ``(k,)``."""
+        if self._n_rated < MIN_RATED:
+            return np.full(len(candidates), np.nan)
+        if self._rated is not None:
+            candidates = candidates[:, self._rated]
         return correlations(candidates, self._scores, self.comparison).cpu().numpy()
 
 
@@ -203,10 +221,13 @@ def _human_scores(values, comparison):
 class TorchPerImageComparison:
     """Compares each image's similarities to the others with the humans'.
 
+    With unrated pairs, images are scored in groups of equal numbers of
+    rated pairs, as in :class:`~sklearn_ais._similarity.PerImageComparison`.
+
     Parameters
     ----------
     human_pairs : ndarray of shape (n_pairs,)
-        The human pair similarities.
+        The human pair similarities; NaN for an unrated pair.
     comparison : {"spearman", "pearson", "r2"}
         See :class:`~sklearn_ais._similarity.PairComparison`.
     device : torch.device
@@ -220,7 +241,17 @@ class TorchPerImageComparison:
         square = torch.zeros(n, n, dtype=torch.float64, device=device)
         square[rows, cols] = human
         square[cols, rows] = human
+        self.n_images = n
         self.comparison = comparison
+        self._groups = None
+        if torch.isnan(human).any():
+            self._groups = []
+            for images, columns in rated_groups(square.cpu().numpy()):
+                images = torch.as_tensor(images, device=device)
+                columns = torch.as_tensor(columns, device=device)
+                human = _human_scores(square[images[:, None], columns], comparison)
+                self._groups.append((images, columns, human))
+            return
         self._off_diagonal = ~torch.eye(n, dtype=torch.bool, device=device)
         self._scores = _human_scores(self._others(square[None])[0], comparison)
 
@@ -231,6 +262,13 @@ class TorchPerImageComparison:
 
     def score(self, similarities):
         """Scores ``(n, k)`` of ``(k, n, n)`` per-image similarities (tensor)."""
+        if self._groups is not None:
+            scores = np.full((self.n_images, len(similarities)), np.nan)
+            for images, columns, human in self._groups:
+                candidates = similarities[:, images[:, None], columns]
+                found = correlations(candidates, human, self.comparison)
+                scores[images.cpu().numpy()] = found.T.cpu().numpy()
+            return scores
         candidates = self._others(similarities)
         return correlations(candidates, self._scores, self.comparison).T.cpu().numpy()
 

@@ -2,7 +2,8 @@
 
 * :func:`compare_full_vs_retained`: image-level cross-validation of the full
   model against its AIS-retained maps (Aim 1), with :func:`mantel_test` for
-  a permutation test of the cross-validated 2OI.
+  a permutation test of the cross-validated 2OI; ``cv=PairShuffleSplit()``
+  gives the paper's pair-level 80:20 split instead.
 * :func:`compare_selection_controls`: the retained maps against same-size
   controls on the same folds (random, top mean activation, top variance),
   the maps' retention frequency and bootstrap intervals over images.
@@ -14,12 +15,14 @@
 from ._bootstrap import bootstrap_2oi
 from ._ceiling import NoiseCeiling, noise_ceiling
 from ._controls import SelectionControls, compare_selection_controls
+from ._pairs import PairShuffleSplit
 from ._study import compare_architectures
 from ._validation import FullVsRetained, compare_full_vs_retained, mantel_test
 
 __all__ = [
     "FullVsRetained",
     "NoiseCeiling",
+    "PairShuffleSplit",
     "SelectionControls",
     "bootstrap_2oi",
     "compare_architectures",

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._engine import embeddings_of
-from .._human import TARGETS, item_ids, read_human_pairs
+from .._human import MISSING, TARGETS, item_ids, read_human_pairs
 from .._similarity import (
     COMPARISONS,
     SIMILARITIES,
@@ -44,10 +44,14 @@ def resampled_pairs(counts):
     return a[keep], b[keep]
 
 
-def human_matrix(y, n_images, *, target, similarity, ids=None):
-    """``y``'s block as a square matrix of similarities (dissimilarities negated)."""
+def human_matrix(y, n_images, *, target, similarity, ids=None, missing="raise"):
+    """``y``'s block as a square matrix of similarities (dissimilarities negated).
+
+    Unrated pairs stay NaN (with ``missing="ignore"``); the comparisons of
+    the resampled pairs leave them out.
+    """
     pairs = read_human_pairs(
-        y, n_images, target=target, similarity=similarity, ids=ids
+        y, n_images, target=target, similarity=similarity, ids=ids, missing=missing
     ).pairs
     return squareform(pairs, checks=False)
 
@@ -73,7 +77,8 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
     -------
     dict of str to ndarray of shape (n_bootstrap,)
         The mean over blocks of each model's 2OI per sample (NaN blocks,
-        with fewer than three distinct images drawn, left out of the mean).
+        with fewer than three distinct images drawn or fewer than two rated
+        pairs, left out of the mean).
     """
     names = list(blocks[0][1])
     values = np.full((n_bootstrap, len(blocks), len(names)), np.nan)
@@ -116,6 +121,7 @@ def interval_frame(estimates, distributions, confidence):
         "similarity": [StrOptions(set(SIMILARITIES))],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS) - {"embedding"})],
+        "missing": [StrOptions(set(MISSING))],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -129,6 +135,7 @@ def bootstrap_2oi(
     similarity="cosine",
     comparison="spearman",
     target="auto",
+    missing="raise",
     random_state=0,
 ):
     """Bootstrap confidence intervals over images of the 2OI of fixed models.
@@ -157,6 +164,11 @@ def bootstrap_2oi(
         Correlation between model and human pair similarities.
     target : {"auto", "similarity", "dissimilarity"}, default="auto"
         What ``y`` holds.
+    missing : {"raise", "ignore"}, default="raise"
+        What a NaN pair of ``y`` means: an error, or a pair nobody rated, left
+        out of every comparison (the estimate and each sample compare the
+        rated pairs only; a sample with fewer than 2 rated pairs is left
+        out).
     random_state : int, RandomState instance or None, default=0
         Seed of the resampling.
 
@@ -199,7 +211,12 @@ def bootstrap_2oi(
     (n_images,) = sizes
     first = next(iter(models.values()))
     human = human_matrix(
-        y, n_images, target=target, similarity=similarity, ids=item_ids(first)
+        y,
+        n_images,
+        target=target,
+        similarity=similarity,
+        ids=item_ids(first),
+        missing=missing,
     )
     everything = np.ones(n_images, dtype=int)
     a, c = resampled_pairs(everything)

@@ -13,6 +13,7 @@ from .._human import TARGETS, labelled_matrix, read_human_pairs
 from .._similarity import COMPARISONS, compare
 from .._statistics import spearman_brown
 from ._cv import default_cv
+from ._pairs import refuse_pair_split
 
 
 @dataclass
@@ -127,6 +128,14 @@ def _subject_values(subject_matrices):
         raise ValueError(
             f"A noise ceiling needs at least 2 subjects; got {len(values)}."
         )
+    off_diagonal = ~np.eye(values.shape[1], dtype=bool)
+    if np.isnan(values[:, off_diagonal]).any():
+        raise ValueError(
+            "A subject's matrix has NaN (unrated) pairs. noise_ceiling needs "
+            "every subject to rate every pair: with unrated pairs, each pair of "
+            "a mean matrix would average a different set of subjects, and the "
+            "Spearman-Brown step assumes the same number everywhere."
+        )
     return values, ids
 
 
@@ -163,7 +172,8 @@ def noise_ceiling(
 (n_subjects, n_items, n_items)
         One similarity (or dissimilarity) matrix per subject, every one over
         the same items in the same order (for example
-        ``load_mur92().subject_dissimilarity_frames``).
+        ``load_mur92().subject_dissimilarity_frames``), every pair rated (no
+        NaN).
     cv : int, cross-validation generator or iterable, default=None
         Splits of the items; ``None`` means ``RepeatedKFold(n_splits=5,
         n_repeats=8, random_state=0)``, the default of
@@ -201,6 +211,7 @@ def noise_ceiling(
     >>> bool(means["lower"] < means["upper"])
     True
     """
+    refuse_pair_split(cv, "noise_ceiling")
     values, ids = _subject_values(subject_matrices)
     n_subjects, n_items = len(values), values.shape[1]
     splits = list(check_cv(default_cv(cv)).split(np.zeros(n_items)))

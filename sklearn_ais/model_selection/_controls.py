@@ -14,6 +14,7 @@ from .._human import item_ids
 from .._similarity import similarity_matrix
 from ._bootstrap import bootstrap_blocks, human_matrix, interval_frame
 from ._cv import run_cv, split_pipeline
+from ._pairs import refuse_pair_split
 from ._validation import FullVsRetained
 
 CONTROL_LABELS = {
@@ -180,7 +181,12 @@ def _fold_block(estimator, X, y, test, similarity):
         ),
     }
     human = human_matrix(
-        y_test, len(test), target=selector.target_, similarity=similarity, ids=ids
+        y_test,
+        len(test),
+        target=selector.target_,
+        similarity=similarity,
+        ids=ids,
+        missing=selector.missing,
     )
     return np.asarray(test), models, human
 
@@ -235,7 +241,9 @@ def compare_selection_controls(
     X : array-like
         Images (for a pipeline starting with a featurizer) or features.
     y : DataFrame of shape (n_images, n_images)
-        Human similarities labelled by item ids.
+        Human similarities labelled by item ids; NaN for unrated pairs where
+        the selector has ``missing="ignore"`` (the bootstrap then leaves them
+        out too).
     cv : int, cross-validation generator or iterable, default=None
         Splits of the images; ``None`` means ``RepeatedKFold(n_splits=5,
         n_repeats=8, random_state=0)``.
@@ -285,6 +293,7 @@ def compare_selection_controls(
     >>> bool(result.retained.mean() > result.random.mean())
     True
     """
+    refuse_pair_split(cv, "compare_selection_controls")
     scores, supports, splits, estimators = run_cv(
         estimator,
         X,

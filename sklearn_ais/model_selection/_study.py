@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods, validate_params
 
 from ..selection import AISFeatureMapSelector
 from ._cv import default_cv, run_cv
+from ._pairs import refuse_pair_split
 
 COLUMNS = [
     "architecture",
@@ -107,12 +108,14 @@ def compare_architectures(
         ``"passthrough"``: the data sets' ``X`` are already features.
     datasets : dict of str to (X, y)
         The data sets, by name: images and their human similarity matrix (a
-        DataFrame labelled by item ids).
+        DataFrame labelled by item ids; NaN for unrated pairs where
+        ``selector`` has ``missing="ignore"``).
     selector : AISFeatureMapSelector or None, default=None
         The selector fitted in every fold (cloned); ``None`` is
         ``AISFeatureMapSelector()``.
     cv : int, cross-validation generator or iterable, default=None
-        Splits of the images of each data set; ``None`` means
+        Splits of the images of each data set (not a
+        :class:`PairShuffleSplit`); ``None`` means
         ``RepeatedKFold(n_splits=5, n_repeats=8, random_state=0)``. Every
         architecture gets the same folds of a data set.
     scoring : RSAScorer, default=None
@@ -145,6 +148,7 @@ def compare_architectures(
     >>> table.groupby("dataset").size().tolist()
     [3, 3]
     """
+    refuse_pair_split(cv, "compare_architectures")
     _check_named("featurizers", featurizers)
     _check_named("datasets", datasets)
     selector = AISFeatureMapSelector() if selector is None else selector

@@ -15,7 +15,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from .._human import item_ids, labelled_matrix
 from .._scoring import RSAScorer
 from .._statistics import paired_standard_error
-from ._cv import run_cv
+from ._cv import run_cv, split_pipeline
+from ._pairs import PairShuffleSplit, pair_level_scores, refuse_pair_split
 
 
 @dataclass
@@ -134,7 +135,7 @@ class FullVsRetained:
         "estimator": [HasMethods(["fit", "transform"])],
         "X": ["array-like"],
         "y": ["array-like"],
-        "cv": ["cv_object"],
+        "cv": ["cv_object", PairShuffleSplit],
         "scoring": [callable, None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -153,6 +154,14 @@ def compare_full_vs_retained(
     image-level 5-fold cross-validation repeated 8 times by default, and a
     paired t-test over the folds.
 
+    With ``cv=PairShuffleSplit()`` the split is over *pairs* instead (the
+    80:20 split of the paper's text): in each split the selector is fitted on
+    all images with the test pairs unrated (``missing="ignore"``), and Full
+    and Retained are scored on the test pairs only. Image information then
+    crosses between train and test pairs (every image is in both), so this
+    measures generalisation to new pairs of seen images, not to new images,
+    and is optimistic compared with the image-level split.
+
     Parameters
     ----------
     estimator : AISFeatureMapSelector or Pipeline ending with one
@@ -160,10 +169,14 @@ def compare_full_vs_retained(
     X : array-like
         Images (for a pipeline starting with a featurizer) or features.
     y : DataFrame of shape (n_images, n_images)
-        Human similarities labelled by item ids (see the target conventions).
-    cv : int, cross-validation generator or iterable, default=None
+        Human similarities labelled by item ids (see the target conventions);
+        NaN for unrated pairs where the selector has ``missing="ignore"``.
+    cv : int, cross-validation generator, iterable or PairShuffleSplit, \
+default=None
         Splits of the images. ``None`` means ``RepeatedKFold(n_splits=5,
-        n_repeats=8, random_state=0)``. Use plain (not stratified) folds.
+        n_repeats=8, random_state=0)``. Use plain (not stratified) folds. A
+        :class:`PairShuffleSplit` splits the pairs instead (see above);
+        ``splits`` then holds pair indices.
     scoring : RSAScorer, default=None
         How test sets are scored. ``None`` uses the selector's comparison;
         the similarity and the reading of ``y`` are always the selector's.
@@ -180,6 +193,7 @@ def compare_full_vs_retained(
     See Also
     --------
     mantel_test : Whether the cross-validated 2OI beats permuted items.
+    PairShuffleSplit : The pair-level split.
 
     Examples
     --------
@@ -193,6 +207,20 @@ def compare_full_vs_retained(
     >>> bool(result.retained.mean() > result.full.mean())
     True
     """
+    if isinstance(cv, PairShuffleSplit):
+        _, selector = split_pipeline(estimator)
+        comparison = (scoring or selector).comparison
+        scores, supports, splits = pair_level_scores(
+            estimator, X, y, cv, comparison, n_jobs=n_jobs, verbose=verbose
+        )
+        return FullVsRetained(
+            full=scores["full"],
+            retained=scores["retained"],
+            n_retained=supports.sum(axis=1),
+            n_maps=supports.shape[1],
+            supports=supports,
+            splits=splits,
+        )
     scores, supports, splits, _ = run_cv(
         estimator, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs, verbose=verbose
     )
@@ -298,6 +326,7 @@ def mantel_test(
     >>> bool(pvalue <= 0.1)
     True
     """
+    refuse_pair_split(cv, "mantel_test")
     if isinstance(y, pd.DataFrame):
         values, labels = labelled_matrix(y), y.index
     else:
