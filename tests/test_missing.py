@@ -16,7 +16,7 @@ from _data import noisy_similarity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, cross_val_score
 
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer, RSAScorer
 from sklearn_ais._engine import leave_one_out_ais, make_engine, selection_path
@@ -407,14 +407,14 @@ def test_pair_split_is_disjoint_covers_the_pairs_and_holds_out_a_fifth():
     splitter = PairShuffleSplit(n_splits=4, random_state=0)
     n_pairs = 20 * 19 // 2
     tests = []
-    for train, test in splitter.split(np.zeros((20, 2))):
+    for train, test in splitter.split_pairs(20):
         assert np.intersect1d(train, test).size == 0
         np.testing.assert_array_equal(np.union1d(train, test), np.arange(n_pairs))
         assert len(test) == int(np.ceil(0.2 * n_pairs))
         tests.append(test)
     assert not all(np.array_equal(tests[0], t) for t in tests[1:])
     with pytest.raises(ValueError, match="at least 3"):
-        next(PairShuffleSplit(test_size=0.2).split(np.zeros((4, 1))))
+        next(PairShuffleSplit(test_size=0.2).split_pairs(4))
 
 
 @pytest.mark.parametrize("comparison", ["spearman", "kendall"])
@@ -426,7 +426,7 @@ def test_pair_level_protocol_equals_brute_force(tmp_path, comparison):
     result = compare_full_vs_retained(selector, X, y, cv=splitter)
     rows, cols = np.triu_indices(len(X), 1)
     h = upper(H)
-    for f, (train, test) in enumerate(splitter.split(X)):
+    for f, (train, test) in enumerate(splitter.split_pairs(len(X))):
         np.testing.assert_array_equal(result.splits[f][1], test)
         # Fitted on the train pairs alone: the test pairs unrated.
         H_train = H.copy()
@@ -443,6 +443,13 @@ def test_pair_level_protocol_equals_brute_force(tmp_path, comparison):
 
 def test_pair_split_is_refused_where_images_are_split():
     X, H = problem(fraction=0.0)
+    # scikit-learn's own CV would read pair indices as image indices.
+    ids = [f"i{k}" for k in range(len(H))]
+    y = pd.DataFrame(H, index=ids, columns=ids)
+    with pytest.raises(TypeError, match="split_pairs"):
+        cross_val_score(
+            AISFeatureMapSelector(), X, y, cv=PairShuffleSplit(), scoring=RSAScorer()
+        )
     with pytest.raises(ValueError, match="splits pairs"):
         compare_selection_controls(AISFeatureMapSelector(), X, H, cv=PairShuffleSplit())
     with pytest.raises(ValueError, match="every subject to rate"):

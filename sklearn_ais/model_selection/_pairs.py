@@ -58,14 +58,15 @@ class PairShuffleSplit:
     Notes
     -----
     The splits are over pairs, so scikit-learn's own cross-validation
-    functions, which split samples, cannot use them.
+    functions, which split samples, cannot use them: ``split`` refuses and
+    says so; :meth:`split_pairs` gives the pair indices.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_ais.model_selection import PairShuffleSplit
     >>> splitter = PairShuffleSplit(n_splits=1, random_state=0)
-    >>> train, test = next(splitter.split(np.zeros((10, 3))))
+    >>> train, test = next(splitter.split_pairs(10))
     >>> len(train), len(test)
     (36, 9)
     """
@@ -80,15 +81,6 @@ class PairShuffleSplit:
         self.n_splits = n_splits
         self.test_size = test_size
         self.random_state = random_state
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            {
-                "n_splits": n_splits,
-                "test_size": test_size,
-                "random_state": random_state,
-            },
-            caller_name=type(self).__name__,
-        )
 
     def __repr__(self):
         return (
@@ -112,21 +104,53 @@ class PairShuffleSplit:
         return self.n_splits
 
     def split(self, X, y=None, groups=None):
-        """Generate train and test pair indices over the pairs of ``X``'s images.
+        """Refuse: scikit-learn's cross-validation functions split samples.
+
+        Given to ``cross_val_score`` or ``GridSearchCV``, pair indices would
+        be read as image indices. Use :meth:`split_pairs`, or pass the
+        splitter to :func:`compare_full_vs_retained`.
 
         Parameters
         ----------
-        X : array-like of shape (n_images, ...)
-            The images (only their number is used).
-        y, groups : object
+        X, y, groups : object
             Ignored.
+
+        Raises
+        ------
+        TypeError
+            Always.
+        """
+        raise TypeError(
+            "PairShuffleSplit splits the pairs of images, not the images: "
+            "scikit-learn's cross-validation functions (cross_val_score, "
+            "GridSearchCV, ...) would read its pair indices as image indices. "
+            "Pass it to sklearn_ais.model_selection.compare_full_vs_retained("
+            "..., cv=PairShuffleSplit()), or take the pair indices from "
+            "split_pairs(n_images)."
+        )
+
+    def split_pairs(self, n_images):
+        """Generate train and test pair indices over the pairs of ``n_images``.
+
+        Parameters
+        ----------
+        n_images : int
+            The number of images.
 
         Yields
         ------
         train, test : ndarray of int
             Sorted indices of the train and test pairs (condensed order).
         """
-        n_images = _num_samples(X)
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {
+                "n_splits": self.n_splits,
+                "test_size": self.test_size,
+                "random_state": self.random_state,
+            },
+            caller_name=type(self).__name__,
+        )
         n_pairs = n_images * (n_images - 1) // 2
         n_test = math.ceil(self.test_size * n_pairs)
         if n_test < 3 or n_pairs - n_test < 3:
@@ -226,7 +250,7 @@ def pair_level_scores(estimator, X, y, cv, comparison, n_jobs=None, verbose=0):
         ids=item_ids(X),
         missing=selector.missing,
     ).pairs
-    splits = list(cv.split(np.zeros(n_images)))
+    splits = list(cv.split_pairs(n_images))
     results = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(_pair_fold)(
             estimator, X, _unrated(matrix, labels, test), human, test, comparison
