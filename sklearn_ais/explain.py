@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted
 
+from ._devices import PortableDeviceMixin
 from ._engine import DEFAULT_CHUNK_MB, engine_device, leave_one_out_ais, make_engine
 from ._engine.base import chunk_bounds, chunk_length
 from ._feature_maps import head_of
@@ -58,7 +59,7 @@ def _warn_few_rated(counts, ids, stacklevel=4):
     )
 
 
-class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
+class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
     """Per-image Alignment Importance heatmaps (the paper's Aim 2).
 
     For each image ``t`` and feature map ``k``, the per-image AIS is how much

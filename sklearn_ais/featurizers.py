@@ -35,6 +35,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted, check_memory
 from tqdm.auto import tqdm
 
+from ._devices import PortableDeviceMixin
 from ._feature_maps import FeatureMaps
 
 __all__ = [
@@ -109,8 +110,10 @@ _COMMON_ATTRIBUTES = """
 """
 
 
-class _BaseFeaturizer(TransformerMixin, BaseEstimator):
+class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
     """Common machinery: fitting, batched inference, caching, pickling."""
+
+    _device_modules = ("backbone_",)
 
     _parameter_constraints: dict = {
         # An int or an (int, int) pair; the pair is checked in fit.
@@ -394,22 +397,6 @@ class _BaseFeaturizer(TransformerMixin, BaseEstimator):
                 pixels_digest(decode_image(item, i)) for i, item in enumerate(items)
             ],
         }
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        if "backbone_" in state and self.device_ != "cpu":
-            # Pickle the network on the CPU so that it loads without a GPU.
-            state["backbone_"] = copy.deepcopy(self.backbone_).to("cpu")
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "device_" in state and self.device_ != "cpu":
-            from ._torch_utils import resolve_device
-
-            # Back to the fitted device where it exists, else CPU with a warning.
-            self.device_ = str(resolve_device(self.device_))
-            self.backbone_.to(self.device_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

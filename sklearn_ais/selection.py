@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._devices import PortableDeviceMixin
 from ._engine import (
     DEFAULT_CHUNK_MB,
     engine_device,
@@ -37,7 +38,7 @@ from ._scoring import RSAScorer
 from ._similarity import COMPARISONS, SIMILARITIES
 
 
-class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
+class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator):
     """Select the feature maps that carry what people use to compare images.
 
     For each feature map ``k`` the Alignment Importance Score (Truong,
@@ -187,6 +188,8 @@ class AISFeatureMapSelector(TransformerMixin, BaseEstimator):
     >>> selector.transform(X).shape
     (60, 40)
     """
+
+    _device_modules = ("head_",)
 
     _parameter_constraints = {
         "featurizer": [HasMethods(["fit", "transform"]), StrOptions({"passthrough"})],

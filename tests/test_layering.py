@@ -75,6 +75,7 @@ LAYERS = {
     "_engine.torch": "engine and torch side",
     "_engine.gap_torch": "engine and torch side",
     "_heads": "engine and torch side",
+    "_devices": "engine and torch side",
     "_backbones": "engine and torch side",
     "_images": "engine and torch side",
     "_torch_utils": "engine and torch side",
