@@ -373,7 +373,7 @@ class PairComparison:
         the authors' released code), or Kendall's tau-a
         (``(concordant - discordant) / (n (n - 1) / 2)``: pairs tied in either
         vector count as neither). Both rank comparisons cost one sort per
-        candidate (Kendall adds a merge sort that counts inversions) and are
+        candidate (Kendall adds a Fenwick tree that counts inversions) and are
         exact for any ties.
     """
 
