@@ -204,5 +204,5 @@ def test_inversion_count_is_the_number_of_inverted_pairs(values):
     # Any length, ties not counted. Reference: all pairs.
     ranks = np.unique(values, return_inverse=True)[1].astype(np.int32)
     expected = int(np.sum(np.triu(ranks[:, None] > ranks[None, :], 1)))
-    got = _count_inversions(ranks, np.empty(len(ranks) + 1, dtype=np.int64))
+    got = _count_inversions(ranks, np.empty(len(ranks) + 1, dtype=np.int32))
     assert got == expected
