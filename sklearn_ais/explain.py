@@ -44,16 +44,20 @@ from ._similarity import (
 __all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
 
 
+def _shown(positions, ids):
+    """The first ten images at ``positions``, by id where there are ids."""
+    names = [str(ids[i]) if ids is not None else str(i) for i in positions]
+    return ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+
+
 def _warn_few_rated(counts, ids, stacklevel=4):
     """Warn of the images with too few rated pairs for a per-image score."""
     few = np.flatnonzero(np.asarray(counts) < MIN_RATED)
     if len(few) == 0:
         return
-    names = [str(ids[i]) if ids is not None else str(i) for i in few]
-    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
     warnings.warn(
         f"{len(few)} image(s) have fewer than {MIN_RATED} rated pairs (the others "
-        "are NaN): their per-image AIS are NaN. Images: " + shown + ".",
+        f"are NaN): their per-image AIS are NaN. Images: {_shown(few, ids)}.",
         UserWarning,
         stacklevel=stacklevel,
     )
@@ -326,11 +330,10 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         empty = np.flatnonzero(~np.any(weights != 0, axis=1))
         if len(empty) == 0:
             return
-        names = [str(ids[i]) if ids is not None else str(i) for i in empty]
-        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
         warnings.warn(
             f"{len(empty)} image(s) have no map with a positive AIS (or an "
-            f"undefined score): their heatmaps are all zeros. Images: {shown}.",
+            "undefined score): their heatmaps are all zeros. Images: "
+            f"{_shown(empty, ids)}.",
             UserWarning,
             stacklevel=stacklevel,
         )
