@@ -16,9 +16,9 @@ and the humans' pair similarities. All three are scikit-learn objects, so
 # -----------------------------
 # :func:`~sklearn_ais.datasets.make_comparison_images` draws images with a
 # *relevant* object, whose shape, colour and size alone drive the generated
-# human similarities, and a distractor (here a thin bar) that does not. The similarity matrix
-# is a DataFrame labelled by the image ids: scikit-learn slices its rows, and
-# the estimators take each split's own block of columns.
+# human similarities, and a distractor (here a thin bar) that does not. The
+# similarity matrix is a DataFrame labelled by the image ids: scikit-learn
+# slices its rows, and the estimators take each split's own block of columns.
 import matplotlib.pyplot as plt
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import Pipeline
