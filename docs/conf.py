@@ -51,10 +51,27 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(int|float|str|bool|dict|list|tuple|callable|object|bytes)"),
 ]
 
-# autodoc / autosummary: one page per public name, members written here only.
+# autodoc / autosummary: one page per public name.
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"
+
+
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    """Document the methods written in this package, inherited ones included.
+
+    The class pages list inherited members so that methods of the package's
+    private base classes appear; those of scikit-learn and numpy (an estimator's
+    ``set_params``, an ndarray's ``sum``) are theirs to document. The same rule
+    as tests/test_docstrings.py, which validates exactly these members.
+    """
+    member = getattr(obj, "fget", obj)  # a property's getter
+    module = getattr(member, "__module__", None) or ""
+    return True if not module.startswith("sklearn_ais") else skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_member)
+
 
 # numpydoc: the class templates list the methods; numpydoc adds no second list.
 numpydoc_show_class_members = False

@@ -67,7 +67,7 @@ class AISHeatmapExplainer(TransformerMixin, BaseEstimator):
     target : {"auto", "similarity", "dissimilarity", "embedding"}, default="auto"
         What ``y`` holds; see :class:`AISFeatureMapSelector`.
     negative : {"positive", "absolute", "signed"}, default="positive"
-        What becomes of negative AIS; see :func:`heatmap_weights`.
+        What becomes of negative AIS; see :func:`~sklearn_ais.explain.heatmap_weights`.
     upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
         Interpolation of heatmaps to image size.
     device : str, default="auto"
