@@ -6,6 +6,7 @@ with it, and MathJax is loaded by the reader's browser.
 """
 
 import os
+import re
 from pathlib import Path
 
 import sklearn_ais
@@ -69,8 +70,46 @@ def _skip_foreign_member(app, what, name, obj, skip, options):
     return True if not module.startswith("sklearn_ais") else skip
 
 
+def _run_times_on_thumbnails(app):
+    """Show each example's run time under its thumbnail on the gallery index.
+
+    sphinx-gallery writes the time at the end of each example's page (and in
+    ``sg_execution_times``) but not on the index; this copies it there. Runs
+    after sphinx-gallery has written the pages (a later builder-inited
+    handler); examples not executed (``-D plot_gallery=0``) show no time.
+    """
+    gallery = Path(app.srcdir) / "auto_examples"
+    index = gallery / "index.rst"
+    if not index.exists():
+        return
+
+    def with_time(match):
+        page = (gallery / f"{match['name']}.rst").read_text()
+        time = re.search(
+            r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds",
+            page,
+        )
+        if time is None:
+            return match[0]
+        seconds = 60 * int(time[1]) + float(time[2])
+        shown = f'<div class="sg-run-time">run time {seconds:.0f} s</div>'
+        return f"{match[0]}\n      {shown}"
+
+    thumbnail = (
+        r":doc:`/auto_examples/(?P<name>\w+)`\n\n\.\. raw:: html\n\n"
+        r'      <div class="sphx-glr-thumbnail-title">.*?</div>'
+    )
+    text = index.read_text()
+    timed = re.sub(thumbnail, with_time, text)
+    if timed != text:
+        index.write_text(timed)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_member)
+    # After sphinx-gallery's own builder-inited handler (priority 500).
+    app.connect("builder-inited", _run_times_on_thumbnails, priority=900)
+    app.add_css_file("run_time.css")
 
 
 # numpydoc: the class templates list the methods; numpydoc adds no second list.
@@ -109,5 +148,5 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_static_path = []
+html_static_path = ["_static"]
 html_show_sourcelink = False

