@@ -44,17 +44,9 @@ print(sorted(p.name for p in (work / "photos").iterdir())[:5], "...")
 # Run the command
 # ---------------
 # Three folds, repeated twice, to keep this short (the defaults are 5-fold x 8).
-status = main(
-    [
-        "run",
-        "--images", str(work / "photos"),
-        "--similarity", str(work / "similarity.csv"),
-        "--out", str(work / "report"),
-        "--folds", "3",
-        "--repeats", "2",
-        "--verbose", "0",
-    ]
-)  # fmt: skip
+photos, matrix, report = work / "photos", work / "similarity.csv", work / "report"
+args = ["--images", str(photos), "--similarity", str(matrix), "--out", str(report)]
+status = main(["run", *args, "--folds", "3", "--repeats", "2", "--verbose", "0"])
 print("exit status", status)
 
 # %%
@@ -62,7 +54,6 @@ print("exit status", status)
 # -----------------
 # Open ``index.html`` in a browser; the tables are CSV and JSON files beside
 # it.
-report = work / "report"
 for path in sorted(report.rglob("*")):
     if path.is_file():
         print(path.relative_to(report))
