@@ -22,11 +22,11 @@ def _row_key(key):
 class FeatureMaps(np.ndarray):
     """Feature maps of a convolutional layer, ``(n_images, n_maps, height, width)``.
 
-    A plain ``float32`` array with two extra attributes. :attr:`head` is the
+    A plain ``float32`` array with two extra attributes. ``head`` is the
     torch module that turns the maps of a batch of images into embeddings (for
     example ``GAPHead`` or ``VGGHead``). Featurizers return this type so that
     :class:`~sklearn_ais.AISFeatureMapSelector` can mask maps and re-run the
-    right head without the user wiring the network twice. :attr:`ids` are the
+    right head without the user wiring the network twice. ``ids`` are the
     item ids of the rows (the index of a pandas Series of images), or None;
     estimators check them against the ids of the human similarity matrix.
 

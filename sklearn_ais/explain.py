@@ -102,7 +102,7 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         rated pairs gets NaN per-image AIS (and an all-zero heatmap), with a
         warning. Applies to ``explain``'s block too.
     negative : {"positive", "absolute", "signed"}, default="positive"
-        What becomes of negative AIS; see :func:`heatmap_weights`.
+        What becomes of negative AIS; see :func:`~sklearn_ais.explain.heatmap_weights`.
     upsample : {"bilinear", "bicubic", "nearest"}, default="bilinear"
         Interpolation of heatmaps to image size.
     device : str, default="auto"

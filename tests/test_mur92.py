@@ -14,9 +14,9 @@ from sklearn_ais._files import file_sha256
 from sklearn_ais._mur92 import FILES_SHA256, load_mur92
 
 # The repository is cloned beside ``shared/`` (here and in CI): its data root
-# is the default of SKLEARN_AIS_DATA, as in examples/replicate_mur92.py.
+# is the default of SKLEARN_AIS_DATA, as in scripts/replicate_mur92.py.
 PROJECT_DATA = Path(__file__).parents[2] / "shared" / "data"
-EXAMPLE = Path(__file__).parents[1] / "examples" / "replicate_mur92.py"
+EXAMPLE = Path(__file__).parents[1] / "scripts" / "replicate_mur92.py"
 
 
 def _data_root():

@@ -35,7 +35,7 @@ class HeatmapDisplay:
 
     See Also
     --------
-    AISHeatmapExplainer : Computes the heatmaps.
+    sklearn_ais.AISHeatmapExplainer : Computes the heatmaps.
 
     Examples
     --------
@@ -55,7 +55,7 @@ class HeatmapDisplay:
 
     @classmethod
     def from_estimator(cls, explainer, images=None, *, indices=None, **plot_params):
-        """Plot a fitted :class:`AISHeatmapExplainer`'s heatmaps.
+        """Plot a fitted :class:`~sklearn_ais.AISHeatmapExplainer`'s heatmaps.
 
         Parameters
         ----------

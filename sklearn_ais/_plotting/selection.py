@@ -31,7 +31,7 @@ class SelectionPathDisplay:
 
     See Also
     --------
-    AISFeatureMapSelector : Computes the path (``scores_path_``).
+    sklearn_ais.AISFeatureMapSelector : Computes the path (``scores_path_``).
 
     Examples
     --------
@@ -52,7 +52,7 @@ class SelectionPathDisplay:
 
     @classmethod
     def from_estimator(cls, selector, **plot_params):
-        """Plot a fitted :class:`AISFeatureMapSelector`'s path.
+        """Plot a fitted :class:`~sklearn_ais.AISFeatureMapSelector`'s path.
 
         Parameters
         ----------

