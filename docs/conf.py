@@ -2,7 +2,8 @@
 
 Build: ``sphinx-build -W -b html docs docs/_build/html`` (README, Development).
 Nothing is downloaded while building: no intersphinx, the theme's assets ship
-with it, and MathJax is loaded by the reader's browser.
+with it, and MathJax is copied into the build (sphinx-mathjax-offline), so
+the equations render without a network too.
 """
 
 import os
@@ -31,6 +32,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax copied into the build, so equations render offline too.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
