@@ -79,3 +79,26 @@ class OptionsFit:
 
     def peakmem_fit(self, similarity, comparison):
         self.selector.fit(self.X, self.H)
+
+
+class RankComparisons:
+    """Spearman and Kendall of rows of pair similarities (pack, sort, score).
+
+    Rows of 7,140 pairs (120 images) and 1.72 M pairs (1,854 images); the
+    sort is the radix sort of packed keys. ``benchmarks/bench_ais.py sort``
+    prints the same against numpy's sort.
+    """
+
+    params = ([7_140, 1_717_731], ["spearman", "kendall"])
+    param_names = ["n_pairs", "comparison"]
+
+    def setup(self, n_pairs, comparison):
+        from sklearn_ais._similarity import PairComparison
+
+        rng = np.random.default_rng(0)
+        self.rows = rng.random((max(1, 2_000_000 // n_pairs), n_pairs))
+        self.human = PairComparison(rng.random(n_pairs), comparison)
+        self.human.score_many(self.rows[:1])  # load the compiled kernels
+
+    def time_score_many(self, n_pairs, comparison):
+        self.human.score_many(self.rows)
