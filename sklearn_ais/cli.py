@@ -459,12 +459,13 @@ def run(args):
     )
     ceiling = None
     if subjects is not None:
-        # The blocks of Full and Retained, in the study's comparison.
+        # The blocks of Full and Retained, in the study's comparison; the
+        # subjects' matrices hold what the main matrix holds.
         ceiling = noise_ceiling(
             subjects,
             cv=result.splits,
             comparison=selector.comparison,
-            target=args.target,
+            target=selector.target_,
             random_state=args.seed,
         )
         print(ceiling.summary())
