@@ -591,8 +591,8 @@ def _ceiling_section(results):
     if not ceiling["computed"]:
         return (
             "<h2>Noise ceiling</h2>\n<p>No noise ceiling was computed: "
-            f"{html.escape(ceiling['reason'], quote=False)}. It needs one matrix per subject "
-            "over the same images.</p>"
+            f"{html.escape(ceiling['reason'], quote=False)}. It needs one "
+            "matrix per subject over the same images.</p>"
         )
     return (
         "<h2>Noise ceiling</h2>\n"
