@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
-from ._human import labelled_matrix
+from ._human import labelled_matrix, read_human_pairs
 from .model_selection import FullVsRetained, compare_selection_controls, noise_ceiling
 from .selection import AISFeatureMapSelector
 
@@ -367,6 +367,28 @@ def read_subjects(path, ids):
     return frames, names
 
 
+def _subjects_target(frames, names, target):
+    """What every subject's matrix holds, read before any work is done.
+
+    With ``auto``, each matrix's diagonal is read: largest of every row for
+    similarities, smallest for dissimilarities (then also so in every test
+    block). Every subject must hold the same kind, so that their mean
+    matrices mean something.
+    """
+    kinds = {
+        name: read_human_pairs(frame, len(frame), target=target).target
+        for name, frame in zip(names, frames)
+    }
+    if len(set(kinds.values())) > 1:
+        listed = "; ".join(f"{name}: {kind}" for name, kind in kinds.items())
+        raise ValueError(
+            "--subjects: the matrices do not all hold the same kind of values "
+            f"(read by their diagonals: {listed[:300]}); give "
+            "--subjects-target similarity or dissimilarity."
+        )
+    return next(iter(kinds.values()))
+
+
 def match_images(directory, ids):
     """Image paths in the order of ``ids``, matched by file-name stem.
 
@@ -445,7 +467,10 @@ def run(args):
     subjects = None
     if args.subjects is not None:
         subjects, names = read_subjects(args.subjects, list(y.index))
-        print(f"{len(subjects)} subjects' matrices: {_show(names)}.")
+        subjects_target = _subjects_target(subjects, names, args.subjects_target)
+        print(
+            f"{len(subjects)} subjects' matrices ({subjects_target}): {_show(names)}."
+        )
     most = len(y) // MIN_TEST_IMAGES
     if args.folds > most:
         raise _UsageError(
@@ -459,13 +484,12 @@ def run(args):
     )
     ceiling = None
     if subjects is not None:
-        # The blocks of Full and Retained, in the study's comparison; the
-        # subjects' matrices hold what the main matrix holds.
+        # The blocks of Full and Retained, in the study's comparison.
         ceiling = noise_ceiling(
             subjects,
             cv=result.splits,
             comparison=selector.comparison,
-            target=selector.target_,
+            target=subjects_target,
             random_state=args.seed,
         )
         print(ceiling.summary())
@@ -645,6 +669,13 @@ def _build_parser():
         "ceiling: a folder of .csv/.tsv files (one per subject, labelled like "
         "--similarity) or a .npy of shape (n_subjects, n, n) in the order of "
         "the matrix's ids; default: no ceiling",
+    )
+    run_parser.add_argument(
+        "--subjects-target",
+        choices=["auto", "similarity", "dissimilarity"],
+        default="auto",
+        help="what the per-subject matrices hold (may differ from --target); "
+        "auto reads their diagonals; default: %(default)s",
     )
     _add_protocol_options(
         run_parser, seed_help="seed of the folds, the random subsets and the bootstrap"

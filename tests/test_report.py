@@ -204,7 +204,10 @@ def _subjects(data, n_subjects=N_SUBJECTS):
     subjects = []
     for _ in range(n_subjects):
         noise = rng.normal(scale=values[off].std(), size=values.shape)
-        subjects.append(values + np.where(off, noise + noise.T, 0.0))
+        subject = values + np.where(off, noise + noise.T, 0.0)
+        # Similarities: the diagonal the largest value of every row.
+        np.fill_diagonal(subject, subject.max() + 1)
+        subjects.append(subject)
     return np.array(subjects)
 
 
@@ -233,9 +236,7 @@ def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
     cv = RepeatedKFold(n_splits=2, n_repeats=1, random_state=0)
     splits = list(cv.split(np.zeros(N_IMAGES)))
     frames = [pd.DataFrame(v, index=ids, columns=ids) for v in subjects]
-    expected = noise_ceiling(
-        frames, cv=splits, comparison="spearman", target="similarity"
-    )
+    expected = noise_ceiling(frames, cv=splits, comparison="spearman")
     means = expected.to_frame().mean()
     for name, out in reports.items():
         results = json.loads((out / "results.json").read_text())
@@ -378,6 +379,14 @@ def _bad_subjects(tmp_path, data):
     flat = tmp_path / "flat.npy"
     np.save(flat, subjects[0])
     cases["npy of one matrix"] = (["--subjects", str(flat)], None, None, "shape (")
+    mixed = -good[1]
+    cases["subjects of two kinds"] = (
+        folder("mixed", [good[0], mixed]),
+        None,
+        None,
+        "the matrices do not all hold the same kind of values (read by their "
+        "diagonals: s0.csv: similarity; s1.csv: dissimilarity)",
+    )
     cases["subjects of another format"] = (
         ["--subjects", str(tmp_path / "s.mat")],
         None,
