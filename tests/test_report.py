@@ -433,13 +433,25 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
         Image.fromarray(pixels).save(images / f"{image_id}.png")
     matrix = tmp_path / "mur92.csv"
     data.similarity.to_csv(matrix)
+    # The 16 subjects' dissimilarities (the main matrix holds similarities).
+    subjects = tmp_path / "subjects.npy"
+    np.save(subjects, [f.to_numpy() for f in data.subject_dissimilarity_frames])
     out = tmp_path / "report"
     argv = ["run", "--images", str(images), "--similarity", str(matrix)]
+    argv += ["--subjects", str(subjects)]
     assert main([*argv, "--out", str(out), "--verbose", "0"]) == 0
     capsys.readouterr()
 
-    _same_folds_as_the_api(out, images, data, 5, 8)
+    _, expected = _same_folds_as_the_api(out, images, data, 5, 8)
     # DESIGN §6: selection raises the held-out 2OI well above Full.
-    results = json.loads((out / "results.json").read_text())["cross_validation"]
-    assert results["retained_mean"] > results["full_mean"]
-    assert results["ttest"]["pvalue"] < 1e-3
+    results = json.loads((out / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["retained_mean"] > cv["full_mean"]
+    assert cv["ttest"]["pvalue"] < 1e-3
+    # The ceiling on the same test blocks, as the library gives it.
+    ceiling = noise_ceiling(data.subject_dissimilarity_frames, cv=expected.splits)
+    means = ceiling.to_frame().mean()
+    for column in ("lower", "upper", "reliability"):
+        value = results["noise_ceiling"][column]["value"]
+        assert value == pytest.approx(means[column], abs=TOLERANCE)
+    assert results["noise_ceiling"]["n_subjects"] == 16
