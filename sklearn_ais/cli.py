@@ -20,8 +20,8 @@ import pandas as pd
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
-from ._human import labelled_matrix
-from .model_selection import compare_full_vs_retained
+from ._human import labelled_matrix, read_human_pairs
+from .model_selection import FullVsRetained, compare_selection_controls, noise_ceiling
 from .selection import AISFeatureMapSelector
 
 __all__ = ["main"]
@@ -37,6 +37,11 @@ RUN_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError, MemoryE
 DEFAULT_MODEL = "efficientnet_lite0"
 DEMO_OUT = "sklearn_ais_demo_report"
 MATRIX_FORMATS = (".csv", ".tsv", ".npy", ".mat")
+LABELLED_FORMATS = (".csv", ".tsv")
+# Modest defaults: the controls and the bootstrap add a few seconds to the
+# demo (docs/design.md has the measurement).
+RANDOM_DRAWS = 10
+BOOTSTRAP = 500
 # Ids or file names shown in an error, at most.
 SHOWN = 10
 
@@ -91,7 +96,12 @@ DATA_SIZES = {"images": 96, "synthetic": 120}
 
 
 def _study(X, y, args, *, target="auto", device="auto", missing="raise"):
-    """Fit the selector (and explainer), cross-validate, return the objects."""
+    """Fit the selector (and explainer), cross-validate, return the objects.
+
+    The cross-validation scores Full, Retained and the same-size controls on
+    the same folds, records each fold's retained maps and bootstraps the
+    test images (``--random-draws``, ``--bootstrap``).
+    """
     from .explain import AISHeatmapExplainer
 
     options = {
@@ -114,9 +124,21 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise"):
     )
     print(
         f"Image-level {args.folds}-fold cross-validation repeated {args.repeats} "
-        "times: AIS and the retained maps are fitted on the training images only."
+        "times: AIS and the retained maps are fitted on the training images only; "
+        f"controls: {args.random_draws} random same-size subsets, top mean "
+        f"activation, top variance; {args.bootstrap} bootstrap samples of the "
+        "images."
     )
-    result = compare_full_vs_retained(AISFeatureMapSelector(**options), X, y, cv=cv)
+    result = compare_selection_controls(
+        AISFeatureMapSelector(**options),
+        X,
+        y,
+        cv=cv,
+        n_random=args.random_draws,
+        n_bootstrap=args.bootstrap,
+        random_state=args.seed,
+    )
+    print(FullVsRetained.summary(result))
     print(result.summary())
     return selector, explainer, result
 
@@ -161,8 +183,9 @@ def demo(args):
         explainer=explainer,
         images=data["images"],
         parameters={"command": "demo", **_parameters(args)},
-        seeds={"data": args.seed, "cv": args.seed},
+        seeds={"data": args.seed, "cv": args.seed, "controls": args.seed},
         title=f"sklearn-ais demo ({args.data})",
+        ceiling_note="the demo's data set has no per-subject matrices",
     )
     print(f"Report: {page.resolve()}")
     print(f"Wall time: {time.perf_counter() - start:.1f} s")
@@ -178,7 +201,7 @@ def _show(names):
 def _square(values, path, how):
     if values.ndim != 2 or values.shape[0] != values.shape[1]:
         raise ValueError(
-            f"The similarity matrix {path} is not square: {how} gives shape "
+            f"The matrix {path} is not square: {how} gives shape "
             f"{values.shape}; it must be n x n for n images."
         )
 
@@ -239,27 +262,131 @@ def read_similarity(path, *, ids_file=None, variable=None):
         )
     if not path.is_file():
         raise FileNotFoundError(f"--similarity {path}: no such file.")
-    if suffix in (".csv", ".tsv"):
+    if suffix in LABELLED_FORMATS:
         if ids_file is not None or variable is not None:
             raise ValueError(
                 f"{path} carries its ids (first column and header row): "
                 "--ids and --variable are for .npy and .mat matrices."
             )
-        frame = pd.read_csv(path, index_col=0, sep="," if suffix == ".csv" else "\t")
-        _square(frame.to_numpy(), path, "reading the first column as the ids")
-        values = labelled_matrix(frame)
-        ids = [str(i) for i in frame.index]
-    else:
-        values, how = _read_array(path, variable)
-        _square(values, path, how)
-        if ids_file is None:
-            raise ValueError(
-                f"{path} carries no ids: give --ids FILE, one id per line in the "
-                "matrix's order (ids are matched to the image file names' stems)."
-            )
-        ids = _read_ids(ids_file, len(values))
-        values = labelled_matrix(pd.DataFrame(values, index=ids, columns=ids))
+        return _read_labelled(path)
+    values, how = _read_array(path, variable)
+    _square(values, path, how)
+    if ids_file is None:
+        raise ValueError(
+            f"{path} carries no ids: give --ids FILE, one id per line in the "
+            "matrix's order (ids are matched to the image file names' stems)."
+        )
+    ids = _read_ids(ids_file, len(values))
+    values = labelled_matrix(pd.DataFrame(values, index=ids, columns=ids))
     return pd.DataFrame(values, index=ids, columns=ids)
+
+
+def _read_labelled(path):
+    """A .csv/.tsv matrix with its ids in the first column and header row."""
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    frame = pd.read_csv(path, index_col=0, sep=sep)
+    _square(frame.to_numpy(), path, "reading the first column as the ids")
+    values = labelled_matrix(frame)
+    ids = [str(i) for i in frame.index]
+    return pd.DataFrame(values, index=ids, columns=ids)
+
+
+def _subject_frame(frame, ids, name):
+    """A subject's labelled matrix in the order of ``ids``; its ids must be
+    the same set."""
+    known, own = set(ids), set(frame.index)
+    if known != own:
+        problems = []
+        if known - own:
+            problems.append(f"ids missing: {_show([i for i in ids if i not in own])}")
+        if own - known:
+            extra = [i for i in frame.index if i not in known]
+            problems.append(f"ids not in the similarity matrix: {_show(extra)}")
+        raise ValueError(
+            f"--subjects {name}: its ids differ from the similarity matrix's "
+            f"({'; '.join(problems)})."
+        )
+    return frame.loc[ids, ids]
+
+
+def subject_files(directory):
+    """The .csv/.tsv files of a folder (hidden files ignored), by name."""
+    return sorted(
+        p
+        for p in Path(directory).iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix.lower() in LABELLED_FORMATS
+    )
+
+
+def read_subjects(path, ids):
+    """The per-subject matrices of ``--subjects``, labelled by ``ids``.
+
+    A folder: every .csv/.tsv file in it (hidden files ignored) is one
+    subject's matrix, labelled like the main matrix (ids in the first column
+    and header row, the same ids in any order), read in file-name order. A
+    .npy file: an array of shape (n_subjects, n, n), rows and columns in the
+    order of the main matrix's ids. At least 2 subjects, every pair rated.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = subject_files(path)
+        frames = [_subject_frame(_read_labelled(f), ids, f.name) for f in files]
+        names = [f.name for f in files]
+    elif path.suffix.lower() == ".npy" and path.is_file():
+        values = np.load(path, allow_pickle=False)
+        n = len(ids)
+        if values.ndim != 3 or values.shape[1:] != (n, n):
+            raise ValueError(
+                f"--subjects {path}: shape {values.shape}; expected "
+                f"(n_subjects, {n}, {n}), one matrix per subject with rows and "
+                "columns in the order of the similarity matrix's ids."
+            )
+        frames = [pd.DataFrame(v, index=ids, columns=ids) for v in values]
+        names = [f"subject {k}" for k in range(len(frames))]
+    elif path.suffix.lower() == ".npy":
+        raise FileNotFoundError(f"--subjects {path}: no such file.")
+    else:
+        raise ValueError(
+            f"--subjects {path}: expected a folder of .csv/.tsv matrices (one "
+            "per subject) or a .npy array of shape (n_subjects, n, n)."
+        )
+    if len(frames) < 2:
+        raise ValueError(
+            f"--subjects {path}: a noise ceiling needs at least 2 subjects; "
+            f"found {len(frames)}."
+        )
+    off_diagonal = ~np.eye(len(ids), dtype=bool)
+    for name, frame in zip(names, frames):
+        if np.isnan(frame.to_numpy(dtype=float)[off_diagonal]).any():
+            raise ValueError(
+                f"--subjects: {name} has unrated (empty) pairs; the noise "
+                "ceiling needs every subject to rate every pair."
+            )
+    return frames, names
+
+
+def _subjects_target(frames, names, target):
+    """What every subject's matrix holds, read before any work is done.
+
+    With ``auto``, each matrix's diagonal is read: largest of every row for
+    similarities, smallest for dissimilarities (then also so in every test
+    block). Every subject must hold the same kind, so that their mean
+    matrices mean something.
+    """
+    kinds = {
+        name: read_human_pairs(frame, len(frame), target=target).target
+        for name, frame in zip(names, frames)
+    }
+    if len(set(kinds.values())) > 1:
+        listed = "; ".join(f"{name}: {kind}" for name, kind in kinds.items())
+        raise ValueError(
+            "--subjects: the matrices do not all hold the same kind of values "
+            f"(read by their diagonals: {listed[:300]}); give "
+            "--subjects-target similarity or dissimilarity."
+        )
+    return next(iter(kinds.values()))
 
 
 def match_images(directory, ids):
@@ -337,6 +464,13 @@ def run(args):
     start = time.perf_counter()
     y = read_similarity(args.similarity, ids_file=args.ids, variable=args.variable)
     images = match_images(args.images, list(y.index))
+    subjects = None
+    if args.subjects is not None:
+        subjects, names = read_subjects(args.subjects, list(y.index))
+        subjects_target = _subjects_target(subjects, names, args.subjects_target)
+        print(
+            f"{len(subjects)} subjects' matrices ({subjects_target}): {_show(names)}."
+        )
     most = len(y) // MIN_TEST_IMAGES
     if args.folds > most:
         raise _UsageError(
@@ -348,11 +482,25 @@ def run(args):
     selector, explainer, result = _study(
         maps, y, args, target=args.target, device=args.device, missing=args.missing
     )
+    ceiling = None
+    if subjects is not None:
+        # The blocks of Full and Retained, in the study's comparison.
+        ceiling = noise_ceiling(
+            subjects,
+            cv=result.splits,
+            comparison=selector.comparison,
+            target=subjects_target,
+            random_state=args.seed,
+        )
+        print(ceiling.summary())
     inputs = {"similarity": args.similarity, "images": list(images)}
     if args.ids is not None:
         inputs["ids"] = args.ids
     if args.weights is not None:
         inputs["weights"] = args.weights
+    if args.subjects is not None:
+        folder = Path(args.subjects)
+        inputs["subjects"] = subject_files(folder) if folder.is_dir() else folder
     page = write_report(
         args.out,
         selector=selector,
@@ -360,9 +508,11 @@ def run(args):
         explainer=explainer,
         images=images,
         parameters={"command": "run", **_parameters(args)},
-        seeds={"cv": args.seed},
+        seeds={"cv": args.seed, "controls": args.seed},
         inputs=inputs,
         title=f"sklearn-ais run: {Path(args.similarity).name}",
+        ceiling=ceiling,
+        ceiling_note="no per-subject matrices were given (--subjects)",
     )
     print(f"Report: {page.resolve()}")
     print(f"Wall time: {time.perf_counter() - start:.1f} s")
@@ -436,7 +586,9 @@ def _build_parser():
         "%(default)s in the current directory",
     )
     _add_protocol_options(
-        demo_parser, seed_help="seed of the generated data set and of the folds"
+        demo_parser,
+        seed_help="seed of the generated data set, the folds, the random "
+        "subsets and the bootstrap",
     )
     demo_parser.add_argument(
         "--verbose",
@@ -510,7 +662,24 @@ def _build_parser():
         default="auto",
         help="torch device (auto, cpu, cuda, ...); default: %(default)s",
     )
-    _add_protocol_options(run_parser, seed_help="seed of the folds")
+    run_parser.add_argument(
+        "--subjects",
+        default=None,
+        help="per-subject matrices over the same images, for the noise "
+        "ceiling: a folder of .csv/.tsv files (one per subject, labelled like "
+        "--similarity) or a .npy of shape (n_subjects, n, n) in the order of "
+        "the matrix's ids; default: no ceiling",
+    )
+    run_parser.add_argument(
+        "--subjects-target",
+        choices=["auto", "similarity", "dissimilarity"],
+        default="auto",
+        help="what the per-subject matrices hold (may differ from --target); "
+        "auto reads their diagonals; default: %(default)s",
+    )
+    _add_protocol_options(
+        run_parser, seed_help="seed of the folds, the random subsets and the bootstrap"
+    )
     run_parser.add_argument(
         "--verbose",
         type=_integer(0),
@@ -535,6 +704,20 @@ def _add_protocol_options(parser, *, seed_help):
         default=8,
         help="times the cross-validation is repeated with new folds; "
         "default: %(default)s",
+    )
+    parser.add_argument(
+        "--random-draws",
+        type=_integer(0),
+        default=RANDOM_DRAWS,
+        help="random same-size subsets scored against the retained maps in "
+        "each fold (0: none); default: %(default)s",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        type=_integer(0),
+        default=BOOTSTRAP,
+        help="bootstrap samples of the images for the 95%% intervals of Full, "
+        "Retained and their difference (0: none); default: %(default)s",
     )
     parser.add_argument(
         "--seed",

@@ -14,10 +14,17 @@ and writes, into one folder:
   ``heatmaps.png`` (per-image heatmaps over their images, when an explainer
   and the images are given);
 * ``folds.csv`` (per-fold Full and Retained), ``maps.csv`` (per-map AIS, AIS
-  rank, retained), ``images.csv`` (per-image baseline 2OI, when an explainer
-  is given), ``results.json`` (summary numbers and the paired t-test) and
-  ``manifest.json`` (package versions, parameters, seeds and the SHA-256 of
-  every input file).
+  rank, retained and, when the folds' selections are recorded, the fraction
+  of the folds that retained it), ``images.csv`` (per-image baseline 2OI,
+  when an explainer is given), ``results.json`` (summary numbers and the
+  paired t-test) and ``manifest.json`` (package versions, parameters, seeds
+  and the SHA-256 of every input file);
+* with the study's statistics (:mod:`sklearn_ais.model_selection`), on the
+  same folds: ``selection_controls.png`` and ``controls.csv`` (Full and
+  Retained beside random same-size subsets and the activation-ranked
+  subsets), bootstrap intervals over images (``bootstrap.csv``) and the
+  noise ceiling (``ceiling.csv``); each also in ``results.json`` and on the
+  page, which says so plainly when no ceiling was computed.
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through
 ``pyplot``, so writing a report neither needs nor changes a backend.
@@ -29,16 +36,18 @@ import os
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import HasMethods, validate_params
+from scipy import stats
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from . import __version__
 from ._files import file_sha256
-from .model_selection import FullVsRetained
+from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
+from .model_selection._controls import CONTROL_LABELS
 
 __all__ = ["write_report"]
 
@@ -48,8 +57,19 @@ FIGURES = {
     "full_vs_retained": "Full vs Retained, held-out images",
     "selection_path": "Selection path and S*",
     "ais_distribution": "Distribution of the dataset AIS",
+    "selection_controls": "Retained against same-size controls",
     "heatmaps": "Per-image heatmaps",
 }
+# The noise ceiling's columns, labelled as NoiseCeiling.summary labels them.
+CEILING_LABELS = {
+    "lower": "one subject vs the mean of the others (lower)",
+    "upper": "one subject vs the mean of all (upper)",
+    "r_half": "mean matrix, split-half r (half the subjects)",
+    "reliability": "mean matrix, Spearman-Brown reliability",
+    "ceiling": "mean matrix, attenuation bound sqrt(reliability)",
+}
+NO_CEILING = "no per-subject matrices were given"
+BOOTSTRAP_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
 PACKAGES = (
     "sklearn_ais",
     "numpy",
@@ -102,8 +122,19 @@ def _save(figure, path):
     figure.savefig(path, dpi=110)
 
 
-def full_vs_retained_figure(result):
-    """The paper's Figure 1: mean test 2OI, paired error bars, fold lines."""
+def _ceiling_lines(ceiling):
+    """The noise ceiling's means over folds, as horizontal lines by label."""
+    means = ceiling.to_frame().mean()
+    return {
+        "ceiling: subject vs others (lower)": means["lower"],
+        "ceiling: subject vs all (upper)": means["upper"],
+        "sqrt(split-half reliability)": means["ceiling"],
+    }
+
+
+def full_vs_retained_figure(result, ceiling=None):
+    """The paper's Figure 1: mean test 2OI, paired error bars, fold lines;
+    the noise ceiling's means as dashed lines when given."""
     figure = _figure(figsize=(4.2, 4.0))
     ax = figure.add_subplot()
     means = [result.full.mean(), result.retained.mean()]
@@ -137,6 +168,23 @@ def full_vs_retained_figure(result):
         fontsize=9,
     )
     ax.axhline(0, color="0.2", linewidth=0.6)
+    if ceiling is not None:
+        for k, (label, value) in enumerate(_ceiling_lines(ceiling).items()):
+            ax.axhline(value, color=f"C{k + 1}", linestyle="--", label=label)
+        ax.legend(frameon=False, fontsize=7)
+    return figure
+
+
+def selection_controls_figure(controls, ceiling=None):
+    """Full, Retained and the controls (:class:`SelectionControlsDisplay`)."""
+    from .plotting import SelectionControlsDisplay
+
+    figure = _figure(figsize=(6.0, 4.0))
+    SelectionControlsDisplay.from_result(
+        controls,
+        ceiling=None if ceiling is None else _ceiling_lines(ceiling),
+        ax=figure.add_subplot(),
+    )
     return figure
 
 
@@ -196,9 +244,16 @@ def heatmap_figure(explainer, images, *, n_images=GALLERY_SIZE, n_cols=4):
     return figure
 
 
-def _tables(out, selector, explainer, result, ids):
-    folds = result.to_frame()
-    folds.insert(0, "fold", np.arange(1, len(folds) + 1))
+def _with_fold(frame):
+    """The frame with a first column ``fold``, numbered from 1."""
+    frame = frame.reset_index(drop=True)
+    frame.insert(0, "fold", np.arange(1, len(frame) + 1))
+    return frame
+
+
+def _tables(out, selector, explainer, result, ids, statistics):
+    """Write the CSV tables; return their names."""
+    folds = _with_fold(FullVsRetained.to_frame(result))
     folds["difference"] = result.difference
     folds.to_csv(out / "folds.csv", index=False)
     maps = pd.DataFrame(
@@ -209,7 +264,22 @@ def _tables(out, selector, explainer, result, ids):
             "retained": selector.get_support(),
         }
     )
+    if result.supports is not None:
+        maps["retention_frequency"] = result.retention_frequency
     maps.to_csv(out / "maps.csv", index=False)
+    tables = ["folds.csv", "maps.csv"]
+    controls, bootstrap, ceiling = statistics
+    if controls is not None:
+        _with_fold(controls.to_frame()).to_csv(out / "controls.csv", index=False)
+        tables.append("controls.csv")
+    if bootstrap is not None:
+        bootstrap.rename_axis("statistic").to_csv(out / "bootstrap.csv")
+        tables.append("bootstrap.csv")
+    if ceiling is not None:
+        ceiling.to_frame().reset_index().assign(fold=lambda f: f["fold"] + 1).to_csv(
+            out / "ceiling.csv", index=False
+        )
+        tables.append("ceiling.csv")
     if explainer is not None:
         index = (
             ids if ids is not None else np.arange(len(explainer.baseline_per_image_))
@@ -220,6 +290,43 @@ def _tables(out, selector, explainer, result, ids):
                 "baseline_2oi": explainer.baseline_per_image_,
             }
         ).to_csv(out / "images.csv", index=False)
+        tables.append("images.csv")
+    return tables
+
+
+def _test_folds(splits):
+    return [np.sort(np.asarray(test)).tolist() for _, test in splits]
+
+
+def _check_statistics(result, controls, bootstrap, ceiling):
+    """Refuse statistics that were not computed on the folds of ``result``."""
+    n_folds = len(result.full)
+    if controls is not None and controls is not result:
+        if len(controls.full) != n_folds or (
+            result.splits is not None
+            and controls.splits is not None
+            and _test_folds(result.splits) != _test_folds(controls.splits)
+        ):
+            raise ValueError(
+                "controls were computed on other folds than result: pass the "
+                "folds of result (cv=result.splits) to compare_selection_controls."
+            )
+    if bootstrap is not None:
+        missing = {"full", "retained"} - set(bootstrap.index)
+        missing |= set(BOOTSTRAP_COLUMNS) - set(bootstrap.columns)
+        if missing:
+            raise ValueError(
+                "bootstrap must have rows 'full' and 'retained' (and optionally "
+                "'difference') and columns 'estimate', 'se', 'ci_low', "
+                f"'ci_high'; it lacks {sorted(missing)}."
+            )
+    if ceiling is not None:
+        n_ceiling = ceiling.split_half["fold"].nunique()
+        if n_ceiling != n_folds:
+            raise ValueError(
+                f"ceiling was computed on {n_ceiling} folds, result has "
+                f"{n_folds}: pass cv=result.splits to noise_ceiling."
+            )
 
 
 def _results(selector, result):
@@ -247,6 +354,93 @@ def _results(selector, result):
                 "df": len(result.full) - 1,
                 "pvalue": float(test.pvalue),
             },
+        },
+    }
+
+
+def _ttest(retained, other):
+    test = stats.ttest_rel(retained, other)
+    return {
+        "test": "paired two-tailed t-test, Retained vs the condition over folds",
+        "statistic": float(test.statistic),
+        "df": len(retained) - 1,
+        "pvalue": float(test.pvalue),
+    }
+
+
+def _sd(values):
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
+
+
+def _controls_results(controls):
+    """Each condition's mean over folds, its spread and its paired test."""
+    labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
+    conditions = {}
+    for name, values in controls.conditions().items():
+        values = values.to_numpy()
+        entry = {"label": labels[name], "mean": float(values.mean())}
+        entry["sd_folds"] = _sd(values)
+        if name != "retained":
+            entry["retained_minus_it"] = float((controls.retained - values).mean())
+            entry["ttest"] = _ttest(controls.retained, values)
+        conditions[name] = entry
+    draws = controls.random_draws
+    return {
+        "description": "Each control keeps as many maps as the fold's S*, "
+        "chosen on the fold's training images; scored on the same test blocks "
+        "as Full and Retained.",
+        "n_random": len(draws),
+        "conditions": conditions,
+        "random_draws": {
+            "means": draws,
+            "sd": _sd(draws),
+            "min": float(draws.min()) if len(draws) else None,
+            "max": float(draws.max()) if len(draws) else None,
+        },
+    }
+
+
+def _stability(result):
+    frequency = result.retention_frequency
+    return {
+        "description": "Fraction of the folds in which each map is retained "
+        "(maps.csv, retention_frequency).",
+        "n_folds": len(result.supports),
+        "maps_ever_retained": int((frequency > 0).sum()),
+        "maps_retained_in_half_or_more": int((frequency >= 0.5).sum()),
+        "maps_retained_in_every_fold": int((frequency == 1).sum()),
+    }
+
+
+def _bootstrap_results(bootstrap, confidence):
+    return {
+        "method": "pattern bootstrap over images (rsatoolbox): images drawn "
+        "with replacement, pairs of an image with its own copy left out; the "
+        "statistic is the mean over folds of the test 2OI, the folds' "
+        "selections kept",
+        "confidence": confidence,
+        **{
+            name: {column: float(row[column]) for column in BOOTSTRAP_COLUMNS}
+            for name, row in bootstrap.iterrows()
+        },
+    }
+
+
+def _ceiling_results(ceiling, note):
+    if ceiling is None:
+        return {"computed": False, "reason": note}
+    means = ceiling.to_frame().mean()
+    return {
+        "computed": True,
+        "comparison": ceiling.comparison,
+        "n_subjects": int(ceiling.per_subject["subject"].nunique()),
+        "description": "Means over the test folds; lower and upper: each "
+        "subject against the mean matrix of the others / of all subjects; "
+        "r_half, reliability, ceiling: split-half reliability of the mean "
+        "matrix (the one the 2OI is taken against), Spearman-Brown corrected.",
+        **{
+            column: {"label": label, "value": float(means[column])}
+            for column, label in CEILING_LABELS.items()
         },
     }
 
@@ -282,7 +476,22 @@ text-align: right; border-bottom: 1px solid #eee; } th { text-align: left; }
 """
 
 
-def _html(title, results, figures, tables, description):
+def _rows_table(rows, header=None):
+    """An HTML table of (label, value, ...) rows, every cell escaped."""
+    lines = []
+    if header is not None:
+        lines.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header))
+    for label, *values in rows:
+        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
+        lines.append(f"<tr><th>{html.escape(str(label))}</th>{cells}</tr>")
+    return "<table>\n" + "\n".join(lines) + "\n</table>"
+
+
+def _interval(row):
+    return f"{row['estimate']:.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
+
+
+def _summary_rows(results):
     cv = results["cross_validation"]
     alldata = results["all_data"]
     test = cv["ttest"]
@@ -307,19 +516,106 @@ def _html(title, results, figures, tables, description):
             f"t({test['df']}) = {test['statistic']:.2f}, p = {test['pvalue']:.2g}",
         ),
     ]
-    table = "\n".join(
-        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-        for k, v in rows
+    bootstrap = results.get("bootstrap")
+    if bootstrap is not None:
+        level = f"{100 * bootstrap['confidence']:g}% bootstrap CI over images"
+        names = {
+            "full": "Full",
+            "retained": "Retained",
+            "difference": "Retained - Full",
+        }
+        rows += [
+            (f"{label}, {level}", _interval(bootstrap[name]))
+            for name, label in names.items()
+            if name in bootstrap
+        ]
+    ceiling = results["noise_ceiling"]
+    if ceiling["computed"]:
+        rows += [
+            (f"Noise ceiling: {entry['label']}", f"{entry['value']:.4f}")
+            for entry in (ceiling[column] for column in CEILING_LABELS)
+        ]
+    return rows
+
+
+def _controls_section(results):
+    controls = results["selection_controls"]
+    rows = []
+    for name, entry in controls["conditions"].items():
+        spread = "" if entry["sd_folds"] is None else f"{entry['sd_folds']:.4f}"
+        if name == "random":
+            draws = controls["random_draws"]
+            sd = "" if draws["sd"] is None else f"SD {draws['sd']:.4f}, "
+            spread = f"{controls['n_random']} draws: {sd}{draws['min']:.4f} to "
+            spread += f"{draws['max']:.4f}"
+        test = entry.get("ttest")
+        rows.append(
+            (
+                entry["label"],
+                f"{entry['mean']:.4f}",
+                spread,
+                "" if test is None else f"{entry['retained_minus_it']:.4f}",
+                ""
+                if test is None
+                else f"t({test['df']}) = {test['statistic']:.2f}, "
+                f"p = {test['pvalue']:.2g}",
+            )
+        )
+    header = [
+        "Condition",
+        "mean test 2OI",
+        "spread (SD over folds)",
+        "Retained - it",
+        "paired t-test",
+    ]
+    return (
+        f'<p class="note">{html.escape(controls["description"])}</p>\n'
+        + _rows_table(rows, header)
     )
-    sections = "\n".join(
-        f'<h2>{html.escape(FIGURES[name])}</h2>\n<img src="{name}.png" '
-        f'alt="{html.escape(FIGURES[name])}">'
-        for name in figures
+
+
+def _stability_section(results):
+    stability = results["map_stability"]
+    return (
+        f"<h2>Map stability across folds</h2>\n<p>Of the {results['n_maps']} "
+        f"maps, {stability['maps_ever_retained']} are retained in at least one "
+        f"of the {stability['n_folds']} folds, "
+        f"{stability['maps_retained_in_half_or_more']} in at least half and "
+        f"{stability['maps_retained_in_every_fold']} in every fold "
+        "(<code>maps.csv</code>, column <code>retention_frequency</code>).</p>"
     )
+
+
+def _ceiling_section(results):
+    ceiling = results["noise_ceiling"]
+    if not ceiling["computed"]:
+        return (
+            "<h2>Noise ceiling</h2>\n<p>No noise ceiling was computed: "
+            f"{html.escape(ceiling['reason'], quote=False)}. It needs one "
+            "matrix per subject over the same images.</p>"
+        )
+    return (
+        "<h2>Noise ceiling</h2>\n"
+        f'<p class="note">{html.escape(ceiling["description"])} '
+        f"{ceiling['n_subjects']} subjects; comparison "
+        f"{html.escape(ceiling['comparison'])}.</p>"
+    )
+
+
+def _html(title, results, figures, tables, description):
+    sections = [_ceiling_section(results)]
+    for name in figures:
+        caption = html.escape(FIGURES[name])
+        sections.append(f'<h2>{caption}</h2>\n<img src="{name}.png" alt="{caption}">')
+        if name == "selection_controls":
+            sections.append(_controls_section(results))
+        if name == "ais_distribution" and "map_stability" in results:
+            sections.append(_stability_section(results))
     links = " &middot; ".join(
         f'<a href="{name}">{name}</a>'
         for name in [*tables, "results.json", "manifest.json"]
     )
+    sections = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -330,9 +626,7 @@ def _html(title, results, figures, tables, description):
 <body>
 <h1>{html.escape(title)}</h1>
 <p class="note">{html.escape(description)}</p>
-<table>
-{table}
-</table>
+{_rows_table(_summary_rows(results))}
 {sections}
 <h2>Files</h2>
 <p>{links}</p>
@@ -354,6 +648,11 @@ def _html(title, results, figures, tables, description):
         "inputs": [dict, None],
         "title": [str],
         "n_heatmaps": [Integral],
+        "controls": [SelectionControls, None],
+        "bootstrap": [pd.DataFrame, None],
+        "confidence": [Interval(Real, 0, 1, closed="neither"), None],
+        "ceiling": [NoiseCeiling, None],
+        "ceiling_note": [str, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -369,6 +668,11 @@ def write_report(
     inputs=None,
     title="Alignment Importance Scores",
     n_heatmaps=GALLERY_SIZE,
+    controls=None,
+    bootstrap=None,
+    confidence=None,
+    ceiling=None,
+    ceiling_note=None,
 ):
     """Write a study's report folder (HTML page, figures, tables, manifest).
 
@@ -378,6 +682,15 @@ def write_report(
     images, a heatmap gallery), ``folds.csv``, ``maps.csv``, ``images.csv``,
     ``results.json`` (summary and paired t-test) and ``manifest.json``
     (package versions, parameters, seeds, SHA-256 of the input files).
+
+    The study's statistics, computed on the same folds, join it when given:
+    the selection controls (``selection_controls.png``, ``controls.csv``),
+    bootstrap intervals over images (``bootstrap.csv``) and the noise
+    ceiling (``ceiling.csv``, dashed lines on the figures); each also goes
+    to ``results.json`` and the page. ``maps.csv`` gets each map's retention
+    frequency across folds when ``result`` recorded the folds' selections.
+    Without a ceiling, the page and ``results.json`` say that none was
+    computed, and why (``ceiling_note``).
 
     Parameters
     ----------
@@ -404,6 +717,27 @@ def write_report(
         Title of the page.
     n_heatmaps : int, default=16
         Heatmaps in the gallery (the first images, in order).
+    controls : SelectionControls or None, default=None
+        Full, Retained and the same-size controls on the folds of ``result``
+        (:func:`~sklearn_ais.model_selection.compare_selection_controls`).
+        ``None`` takes ``result`` itself when it is a ``SelectionControls``.
+    bootstrap : pandas.DataFrame or None, default=None
+        Bootstrap intervals: rows ``full``, ``retained`` and optionally
+        ``difference`` (Retained - Full), columns ``estimate``, ``se``,
+        ``ci_low`` and ``ci_high``, as ``SelectionControls.bootstrap`` or
+        :func:`~sklearn_ais.model_selection.bootstrap_2oi` (with a dict of
+        models so named) give them. ``None`` takes the controls' bootstrap,
+        when computed.
+    confidence : float or None, default=None
+        Coverage of the bootstrap intervals, for their labels; ``None``
+        takes the controls' (``SelectionControls.confidence``), else 0.95.
+    ceiling : NoiseCeiling or None, default=None
+        The noise ceiling on the folds of ``result``
+        (:func:`~sklearn_ais.model_selection.noise_ceiling` with
+        ``cv=result.splits``).
+    ceiling_note : str or None, default=None
+        Why no ceiling was computed, shown when ``ceiling`` is None;
+        ``None`` says that no per-subject matrices were given.
 
     Returns
     -------
@@ -430,25 +764,40 @@ def write_report(
     ...     write_report(folder, selector=selector, result=result).name
     'index.html'
     """
+    if controls is None and isinstance(result, SelectionControls):
+        controls = result
+    if bootstrap is None and controls is not None:
+        bootstrap = controls.bootstrap
+    if confidence is None:
+        confidence = 0.95 if controls is None else controls.confidence
+    _check_statistics(result, controls, bootstrap, ceiling)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ids = None if explainer is None else explainer.ids_
     figures = {
-        "full_vs_retained": full_vs_retained_figure(result),
+        "full_vs_retained": full_vs_retained_figure(result, ceiling),
         "selection_path": selection_path_figure(selector),
         "ais_distribution": ais_distribution_figure(selector),
     }
+    if controls is not None:
+        figures["selection_controls"] = selection_controls_figure(controls, ceiling)
     if explainer is not None and images is not None:
         figures["heatmaps"] = heatmap_figure(explainer, images, n_images=n_heatmaps)
     for name, figure in figures.items():
         _save(figure, out / f"{name}.png")
-    _tables(out, selector, explainer, result, ids)
-    tables = ["folds.csv", "maps.csv"]
-    if explainer is not None:
-        tables.append("images.csv")
+    tables = _tables(
+        out, selector, explainer, result, ids, (controls, bootstrap, ceiling)
+    )
     results = _results(selector, result)
     if explainer is not None:
         results["n_images"] = len(explainer.baseline_per_image_)
+    if controls is not None:
+        results["selection_controls"] = _controls_results(controls)
+    if result.supports is not None:
+        results["map_stability"] = _stability(result)
+    if bootstrap is not None:
+        results["bootstrap"] = _bootstrap_results(bootstrap, confidence)
+    results["noise_ceiling"] = _ceiling_results(ceiling, ceiling_note or NO_CEILING)
     _write_json(out / "results.json", results)
     _write_json(out / "manifest.json", _manifest(parameters, seeds, inputs))
     description = (

