@@ -16,16 +16,24 @@ def _steps_of(estimator):
     return [step for _, step in reversed(steps)]
 
 
+def _reading_step(estimator):
+    """The last step that read ``y`` in ``fit`` (has a fitted ``target_``),
+    or None (a featurizer alone, a PCA...)."""
+    for step in _steps_of(estimator):
+        if hasattr(step, "target_"):
+            return step
+    return None
+
+
 def model_reading(estimator):
     """``(similarity, target_)`` of the last step that read ``y`` in ``fit``.
 
-    That is the last step with a fitted ``target_``; ``(None, None)`` when no
-    step has one (a featurizer alone, a PCA...).
+    ``(None, None)`` when no step has a fitted ``target_``.
     """
-    for step in _steps_of(estimator):
-        if hasattr(step, "target_"):
-            return getattr(step, "similarity", None), step.target_
-    return None, None
+    step = _reading_step(estimator)
+    if step is None:
+        return None, None
+    return getattr(step, "similarity", None), step.target_
 
 
 class RSAScorer:
@@ -141,10 +149,7 @@ default=None
         """
         if self.missing is not None:
             return self.missing
-        for step in _steps_of(estimator):
-            if hasattr(step, "target_"):
-                return getattr(step, "missing", "raise")
-        return "raise"
+        return getattr(_reading_step(estimator), "missing", "raise")
 
     def settings_for(self, estimator):
         """``(similarity, target)`` used to score ``estimator``.

@@ -42,6 +42,20 @@ def split_pipeline(estimator):
     return upstream, selector
 
 
+def selector_engine(estimator, X):
+    """``(selector, features, engine)``: the fitted selector of ``estimator``,
+    the features it receives for ``X`` (after the upstream steps and its own
+    featurizer), and the engine its ``transform`` would use, built once so
+    that several subsets of maps can be embedded without running an inner
+    featurizer again."""
+    upstream, selector = split_pipeline(estimator)
+    features = X if upstream is None else upstream.transform(X)
+    if not isinstance(selector.featurizer_, str):
+        features = selector.featurizer_.transform(features)
+    maps, head = selector._validate_maps(features, reset=False)
+    return selector, features, selector._engine(maps, selector._head_for(maps, head))
+
+
 def pooled(X):
     """One value per (image, map): the maps' spatial means, or the 2-D columns."""
     values = np.asarray(X, dtype=np.float64)
@@ -123,17 +137,10 @@ class SubsetScorer:
         return subsets
 
     def __call__(self, estimator, X, y):
-        upstream, selector = split_pipeline(estimator)
         ids = item_ids(X)
-        features = X if upstream is None else upstream.transform(X)
-        if not isinstance(selector.featurizer_, str):
-            features = selector.featurizer_.transform(features)
+        selector, features, engine = selector_engine(estimator, X)
         score = self.scorer.score_model
         n_maps, size = selector.n_features_in_, selector.n_features_
-        # The engine the selector's transform would use, built once for
-        # every subset (transform would run an inner featurizer again).
-        maps, head = selector._validate_maps(features, reset=False)
-        engine = selector._engine(maps, selector._head_for(maps, head))
         results = {
             "full": score(selector, features, y, ids=ids),
             "retained": score(selector, engine.embed(selector.support_), y, ids=ids),

@@ -19,7 +19,7 @@ from sklearn.utils.validation import _num_samples
 
 from .._human import item_ids, labelled_matrix, read_human_pairs
 from .._similarity import PairComparison, pair_indices, pair_similarities
-from ._cv import split_pipeline
+from ._cv import selector_engine, split_pipeline
 
 
 class PairShuffleSplit:
@@ -208,12 +208,7 @@ def _ignoring_missing(estimator):
 def _pair_fold(estimator, X, fit_y, human, test, comparison):
     """Fit on the train pairs; Full and Retained 2OI on the test pairs."""
     fitted = _ignoring_missing(estimator).fit(X, fit_y)
-    upstream, selector = split_pipeline(fitted)
-    features = X if upstream is None else upstream.transform(X)
-    if not isinstance(selector.featurizer_, str):
-        features = selector.featurizer_.transform(features)
-    maps, head = selector._validate_maps(features, reset=False)
-    engine = selector._engine(maps, selector._head_for(maps, head))
+    selector, _, engine = selector_engine(fitted, X)
     held_out = PairComparison(human[test], comparison)
     scores = {}
     for name, keep in (
