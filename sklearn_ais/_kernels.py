@@ -422,65 +422,6 @@ def radix_sort_keys(keys, index_bits, buffer, counts):
             row[:] = buffer
 
 
-# Spearman similarity is Pearson similarity of each embedding's ranks
-# (average ranks for ties). Setting one dimension k from ``old`` to ``new``
-# moves by one (or a half, for ties) only the ranks of the dimensions whose
-# values lie between the two: an O(d) update instead of a sort. Ranks are
-# integers or halves, so the updated ranks are exact.
-
-
-@_kernel
-def _set_value_ranks(values, ranks, k, new, out):
-    """Ranks of ``values`` with ``values[k]`` set to ``new``, into ``out``.
-
-    ``ranks`` are the average ranks of ``values``; ``out`` may be ``ranks``.
-    """
-    old = values[k]
-    below = 0.0
-    equal = 0.0
-    for m in range(values.shape[0]):
-        value = values[m]
-        # Dimension m is above old/new or tied with it: that moves its rank.
-        delta = ((new < value) - (old < value)) + 0.5 * (
-            (new == value) - (old == value)
-        )
-        below += value < new
-        equal += value == new
-        out[m] = ranks[m] + delta
-    # Dimension k itself was counted above: as "equal" to new only when it
-    # already held new (then nothing moved); undo that count.
-    below -= old < new
-    equal -= old == new
-    out[k] = below + (equal + 2.0) / 2.0
-
-
-@_kernel
-def leave_one_out_ranks(features, ranks, start, out):
-    """Ranks of every embedding with map ``start + c`` zeroed, into ``out[c]``.
-
-    ``features`` and their average ranks ``ranks`` are ``n x d``; ``out`` is
-    ``k x n x d``.
-    """
-    for c in range(out.shape[0]):
-        for i in range(features.shape[0]):
-            _set_value_ranks(features[i], ranks[i], start + c, 0.0, out[c, i])
-
-
-@_kernel
-def prefix_ranks(features, kept, ranks, maps, out):
-    """Ranks as the maps ``maps`` are added one by one, into ``out[c]``.
-
-    ``kept`` (the embeddings with the maps before the chunk, others zero) is
-    updated in place; ``ranks`` are its ranks before the chunk.
-    """
-    for c in range(out.shape[0]):
-        k = maps[c]
-        for i in range(features.shape[0]):
-            before = ranks[i] if c == 0 else out[c - 1, i]
-            _set_value_ranks(kept[i], before, k, features[i, k], out[c, i])
-            kept[i, k] = features[i, k]
-
-
 # Rank comparisons. A row's packed keys are sorted (a radix sort, or numpy's);
 # keys whose value bits agree form a *run*: exact ties, or distinct values
 # closer than the truncated mantissa resolves (more index bits, for more

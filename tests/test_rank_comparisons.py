@@ -19,8 +19,6 @@ from sklearn_ais import AISFeatureMapSelector
 from sklearn_ais._kernels import (
     _count_inversions,
     _finite_key,
-    leave_one_out_ranks,
-    prefix_ranks,
 )
 from sklearn_ais._similarity import PairComparison, _sorted_keys
 
@@ -138,32 +136,6 @@ def test_masked_sparse_maps_tie_like_brute_force(comparison):
     order = np.argsort(selector.ais_ranking_)
     path = brute_force_path(X, H, order, "cosine", comparison)
     np.testing.assert_allclose(selector.scores_path_, path, rtol=0, atol=1e-10)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_updated_ranks_equal_ranking_the_masked_embeddings(seed):
-    # Spearman similarity: masking a map (or adding one to a prefix) updates
-    # the ranks in place of a sort; they must equal ranking from scratch,
-    # ties, zeros and negative values included.
-    rng = np.random.default_rng(seed)
-    n, d = 5, 13
-    X = rng.integers(-2, 3, (n, d)).astype(float)
-    X[:, :4] = rng.standard_normal((n, 4))
-    ranks = stats.rankdata(X, axis=1)
-    out = np.empty((d, n, d))
-    leave_one_out_ranks(X, ranks, 0, out)
-    for k in range(d):
-        masked = X.copy()
-        masked[:, k] = 0.0
-        np.testing.assert_array_equal(out[k], stats.rankdata(masked, axis=1))
-    order = rng.permutation(d)
-    for start in (0, 6):
-        kept = np.where(np.isin(np.arange(d), order[:start]), X, 0.0)
-        out = np.empty((d - start, n, d))
-        prefix_ranks(X, kept, stats.rankdata(kept, axis=1), order[start:], out)
-        for c in range(d - start):
-            masked = np.where(np.isin(np.arange(d), order[: start + c + 1]), X, 0.0)
-            np.testing.assert_array_equal(out[c], stats.rankdata(masked, axis=1))
 
 
 @pytest.mark.parametrize("n", [3, 1023, 1024, 3000])

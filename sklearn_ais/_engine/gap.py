@@ -11,17 +11,17 @@ from threadpoolctl import threadpool_limits
 
 from .._kernels import (
     SIMILARITY_CODES,
-    leave_one_out_ranks,
     leave_one_out_similarities,
     per_image_similarities,
-    prefix_ranks,
     prefix_similarities,
 )
+from .._rank_gram import RankStructure, leave_one_out_grams, prefix_grams
 from .._similarity import (
     cross_pair_similarities,
     cross_similarity_from_stats,
-    embedding_ranks,
+    pair_indices,
     pair_similarities,
+    similarity_from_stats,
     unmasked_terms,
     upper_triangle,
 )
@@ -53,10 +53,11 @@ class GAPEngine(MaskedEngine):
     leave-one-out subtracts map ``k``'s contribution (in every image for the
     dataset family, in one image for the per-image family), prefixes are
     cumulative sums of contributions. Spearman similarity is Pearson
-    similarity of each embedding's ranks: masking a map moves only the ranks
-    of the dimensions between 0 and its value, an exact O(n_maps) update per
-    image (no sort), and a chunk's rank Gram matrices are one batched matrix
-    product (ranks are integers or halves, so it is exact too).
+    similarity of each embedding's ranks, whose Gram matrices have exact
+    forms of their own (``_rank_gram``): leave-one-out from half-prefix sums
+    in each image's sorted order and bitset counts, with no product per map;
+    prefixes from the kept columns' ranks, updated in place, and one batched
+    product per chunk (ranks are integers or halves, so all of it is exact).
 
     Parameters
     ----------
@@ -80,13 +81,19 @@ class GAPEngine(MaskedEngine):
         self.n_images, self.n_maps = self.features.shape
         self._closed_form = similarity != "spearman"
 
-    def _step(self, dataset=True, per_image=False):
+    def _step(self, dataset=True, per_image=False, prefix=False):
         """Masked networks per chunk."""
         n = self.n_images
+        if not self._closed_form and prefix:
+            # The kept ranks, their Gram matrices, plus the outputs.
+            per_item = 8 * (n * self.n_maps + n * n + self.n_pairs)
+            return chunk_length(per_item, self.chunk_mb, self.n_maps)
         if not self._closed_form:
-            # The masked ranks, their Gram matrices, plus the outputs.
-            per_item = 8 * (n * self.n_maps + n * n * (dataset + per_image))
-            per_item += 8 * (self.n_pairs * dataset + n * n * per_image)
+            # Half-prefix sums (n x n, one or two), bitsets, Grams, outputs.
+            # No cache bound: each chunk pays a cumulative sum over all maps.
+            words = -(-self.n_maps // 64)
+            per_item = 8 * n * n * (1 + dataset + 2 * per_image)
+            per_item += 8 * (2 * self.n_pairs * dataset + 2 * n * words * dataset)
             return chunk_length(per_item, self.chunk_mb, self.n_maps)
         # The similarities, then their sort keys: two arrays per output.
         per_item = 2 * 8 * (self.n_pairs * dataset + n * n * per_image)
@@ -134,14 +141,41 @@ class GAPEngine(MaskedEngine):
         )[0]
 
     @functools.cached_property
-    def _ranks(self):
-        """Average ranks of each unmasked embedding (Spearman similarity)."""
-        return embedding_ranks(self.features)
+    def _rank_structure(self):
+        """Sorted orders, ranks and Grams of the unmasked embeddings (Spearman)."""
+        return RankStructure(self.features).build()
+
+    @functools.cached_property
+    def _rank_terms(self):
+        """Per-image quantities of the unmasked ranks, for the per-image forms."""
+        ranks = self._rank_structure.ranks
+        return unmasked_terms(
+            "pearson",
+            ranks.sum(axis=1),
+            np.diag(self._rank_structure.gram),
+            self.n_maps,
+        )
+
+    def _rank_similarities(self, pair_gram, sq_norms, cross_gram=None):
+        """Pearson similarities of ranks from their Grams (ranks sum to d(d+1)/2)."""
+        d = self.n_maps
+        sums = np.full(sq_norms.shape, d * (d + 1) / 2.0)
+        pairs = cross = None
+        if pair_gram is not None:
+            pairs = similarity_from_stats("pearson", pair_gram, sums, sq_norms, d)
+        if cross_gram is not None:
+            cross = cross_similarity_from_stats(
+                "pearson", cross_gram, sums, sq_norms, self._rank_terms, d
+            )
+        return pairs, cross
 
     def leave_one_out(self, *, dataset=True, per_image=False):
         """The leave-one-map-out family; see :class:`MaskedEngine`."""
         bounds = chunk_bounds(self.n_maps, self._step(dataset, per_image))
         totals = self._stats(slice(None)) if self._closed_form and dataset else None
+        if not self._closed_form:
+            # Built once here, before the chunks run in threads.
+            self._rank_structure, self._rank_terms  # noqa: B018
         tasks = (
             functools.partial(
                 self._leave_one_out_chunk, totals, start, stop, dataset, per_image
@@ -152,15 +186,10 @@ class GAPEngine(MaskedEngine):
 
     def _leave_one_out_chunk(self, totals, start, stop, dataset, per_image):
         if not self._closed_form:
-            ranks = np.empty((stop - start, self.n_images, self.n_maps))
-            leave_one_out_ranks(self.features, self._ranks, start, ranks)
-            pairs = cross = None
-            with _one_blas_thread():
-                if dataset:
-                    pairs = pair_similarities(ranks, "pearson")
-                if per_image:
-                    cross = cross_pair_similarities(ranks, self._ranks, "pearson")
-            return ChunkResult(start, stop, pairs, cross)
+            grams = leave_one_out_grams(
+                self._rank_structure, start, stop, dataset, per_image
+            )
+            return ChunkResult(start, stop, *self._rank_similarities(*grams))
         code = SIMILARITY_CODES[self.similarity]
         pairs = cross = None
         if dataset:
@@ -181,7 +210,7 @@ class GAPEngine(MaskedEngine):
         as the tasks are made: only the tasks in flight hold a copy.
         """
         order = np.asarray(order, dtype=np.intp)
-        bounds = chunk_bounds(self.n_maps, self._step())
+        bounds = chunk_bounds(self.n_maps, self._step(prefix=True))
         return Family(len(bounds), self._prefix_tasks(order, bounds))
 
     def _prefix_tasks(self, order, bounds):
@@ -198,15 +227,11 @@ class GAPEngine(MaskedEngine):
 
     def _prefix_chunk(self, order, carry, start, stop):
         if not self._closed_form:
-            before = np.zeros(self.n_maps, dtype=bool)
-            before[order[:start]] = True
-            kept = self.features * before
-            ranks = np.empty((stop - start, self.n_images, self.n_maps))
-            prefix_ranks(
-                self.features, kept, embedding_ranks(kept), order[start:stop], ranks
-            )
             with _one_blas_thread():
-                pairs = pair_similarities(ranks, "pearson")
+                gram = prefix_grams(self.features, order, start, stop)
+            rows, cols = pair_indices(self.n_images)
+            sq_norms = np.diagonal(gram, axis1=1, axis2=2)
+            pairs, _ = self._rank_similarities(gram[:, rows, cols], sq_norms)
             return ChunkResult(start, stop, pairs, None)
         pairs = np.empty((stop - start, self.n_pairs))
         prefix_similarities(
