@@ -40,6 +40,7 @@ from numba.extending import intrinsic
 from scipy import stats
 
 from ._kernels import _kernel
+from ._similarity import pair_indices
 
 WORD_BITS = 64
 
@@ -52,6 +53,12 @@ def _popcount(typingctx, word):
         return builder.ctpop(args[0])
 
     return types.uint64(types.uint64), codegen
+
+
+@_kernel
+def _step(value):
+    """``Hc``: 1 above 0, 1/2 at 0, 0 below."""
+    return (value > 0.0) + 0.5 * (value == 0.0)
 
 
 class RankStructure:
@@ -74,6 +81,8 @@ class RankStructure:
         Average ranks, ``(t0 + t1 + 1) / 2``.
     shifted : ndarray of shape (n_images, n_maps)
         ``Y = R - h(0)``: the ranks without the zero that a masked map becomes.
+    ranks_by_map, shifted_by_map : ndarray of shape (n_maps, n_images)
+        The same, transposed.
     shifted_gram, mixed_gram, gram : ndarray of shape (n_images, n_images)
         ``Y Y^T``, ``Y R^T`` and ``R R^T``.
     """
@@ -97,6 +106,9 @@ class RankStructure:
             self.zero_stop[i] = np.searchsorted(row, 0.0, side="right")
         self.ranks = (self.block_start + self.block_stop + 1) / 2.0
         self.shifted = self.ranks - ((x < 0) + 0.5 * (x == 0))
+        # Rows by map, for the half-prefix sums.
+        self.ranks_by_map = np.ascontiguousarray(self.ranks.T)
+        self.shifted_by_map = np.ascontiguousarray(self.shifted.T)
         self.shifted_gram = self.shifted @ self.shifted.T
         self.mixed_gram = self.shifted @ self.ranks.T
         self.gram = self.ranks @ self.ranks.T
@@ -109,25 +121,45 @@ class RankStructure:
 
 
 @_kernel
-def half_prefix_sums(order, block_start, block_stop, weights, maps, sums, out):
+def _prefix_lengths(block_start, block_stop, maps, i, lengths):
+    """Prefix lengths of image ``i``'s sorted order for a chunk, in sweep order.
+
+    ``lengths[c]`` and ``lengths[n_chunk + c]`` get ``t0`` and ``t1`` of map
+    ``maps[c]``; returns the indices of ``lengths`` in increasing length.
+    """
+    n_chunk = maps.shape[0]
+    for c in range(n_chunk):
+        lengths[c] = block_start[i, maps[c]]
+        lengths[n_chunk + c] = block_stop[i, maps[c]]
+    return np.argsort(lengths)
+
+
+@_kernel
+def half_prefix_sums(order, block_start, block_stop, weights, maps, out):
     """``out[c, i, j] = <w_j, h_i(x_i,maps[c])>`` for every pair of images.
 
-    ``weights`` is ``d x n`` (row ``m``: every image's weight of map ``m``),
-    ``sums`` a ``(d + 1) x n`` work array. One cumulative sum per image ``i``
-    over its sorted order serves every map of the chunk.
+    ``weights`` is ``d x n`` (row ``m``: every image's weight of map ``m``).
+    One sweep of each image's sorted order, adding rows into a running sum
+    and keeping it at each prefix length the chunk needs, serves every map.
     """
-    n_images, n_maps = order.shape
+    n_images = order.shape[0]
+    n_chunk, width = maps.shape[0], weights.shape[1]
+    lengths = np.empty(2 * n_chunk, dtype=np.int64)
+    running = np.empty(width)
+    kept = np.empty((2 * n_chunk, width))
     for i in range(n_images):
-        sums[0, :] = 0.0
-        for p in range(n_maps):
-            row = weights[order[i, p]]
-            for j in range(n_images):
-                sums[p + 1, j] = sums[p, j] + row[j]
-        for c in range(maps.shape[0]):
-            low = sums[block_start[i, maps[c]]]
-            high = sums[block_stop[i, maps[c]]]
-            for j in range(n_images):
-                out[c, i, j] = 0.5 * (low[j] + high[j])
+        running[:] = 0.0
+        p = 0
+        for r in _prefix_lengths(block_start, block_stop, maps, i, lengths):
+            while p < lengths[r]:
+                row = weights[order[i, p]]
+                for j in range(width):
+                    running[j] += row[j]
+                p += 1
+            kept[r, :] = running
+        for c in range(n_chunk):
+            for j in range(width):
+                out[c, i, j] = 0.5 * (kept[c, j] + kept[n_chunk + c, j])
 
 
 @_kernel
@@ -138,17 +170,14 @@ def below_bitsets(order, block_start, block_stop, maps, below, at_most):
     image ``i``'s sorted order, of lengths ``t0`` and ``t1``: one sweep of
     that order per image fills them all.
     """
-    n_images, n_maps = order.shape
+    n_images = order.shape[0]
     n_chunk = maps.shape[0]
     current = np.zeros(below.shape[2], dtype=np.uint64)
     lengths = np.empty(2 * n_chunk, dtype=np.int64)
     for i in range(n_images):
-        for c in range(n_chunk):
-            lengths[c] = block_start[i, maps[c]]
-            lengths[n_chunk + c] = block_stop[i, maps[c]]
         current[:] = 0
         p = 0
-        for r in np.argsort(lengths):
+        for r in _prefix_lengths(block_start, block_stop, maps, i, lengths):
             while p < lengths[r]:
                 m = order[i, p]
                 current[m // WORD_BITS] |= np.uint64(1) << np.uint64(m % WORD_BITS)
@@ -168,13 +197,20 @@ def _common_count(a, b):
 
 
 @_kernel
-def _both_below(below, at_most, c, i, j, single_i, single_j):
-    """``<h_i(x_ik), h_j(x_jk)>`` from the bitsets of chunk item ``c``."""
+def _half_overlap(below, at_most, c, i, j, single_i, single_j):
+    """``<h_i(x_ik), h_j(x_jk)>`` from the bitsets of chunk item ``c``.
+
+    ``h = (below + at_most) / 2``. Map ``k`` is in both "at most" sets and in
+    neither "below" set; where it is alone in its block, "at most" is "below"
+    plus ``k``, so that count need not be taken.
+    """
     count = _common_count(below[c, i], below[c, j])
     if single_i and single_j:
-        # Only k ties with itself: the three other counts are this one, and
-        # one more for k in both "at most" sets.
         return count + 0.25
+    if single_j:
+        return 0.5 * (count + _common_count(at_most[c, i], below[c, j])) + 0.25
+    if single_i:
+        return 0.5 * (count + _common_count(below[c, i], at_most[c, j])) + 0.25
     count += _common_count(below[c, i], at_most[c, j])
     count += _common_count(at_most[c, i], below[c, j])
     count += _common_count(at_most[c, i], at_most[c, j])
@@ -204,9 +240,10 @@ def leave_one_out_rank_grams(
 ):
     """Rank Grams with map ``maps[c]`` zeroed, from the formula of the module.
 
-    ``shifted_sums[c, i, j] = <Y_j, h_i(x_ik)>`` and ``rank_sums[c, i, j] =
-    <R_j, h_i(x_ik)>`` come from :func:`half_prefix_sums`; ``below`` and
-    ``at_most`` from :func:`below_bitsets`. Writes ``sq_norms[c, i]`` (the
+    ``shifted_sums[c, i, j] = <Y_j, h_i(x_ik)>`` (dataset part) and
+    ``rank_sums[c, i, j] = <R_j, h_i(x_ik)>`` (per-image part) come from
+    :func:`half_prefix_sums`; ``below`` and ``at_most`` (dataset part) from
+    :func:`below_bitsets`. Writes ``sq_norms[c, i]`` (the
     masked ranks' squared norms), the dataset ``pair_gram[c, p]`` (pairs
     ``i < j`` row by row, ``k`` zeroed in every image) when it has rows, and
     the per-image ``cross_gram[c, t, j]`` (``k`` zeroed in ``t`` alone,
@@ -232,41 +269,29 @@ def leave_one_out_rank_grams(
                 + 0.5 * (zero_stop[i] - zero_start[i] + 1 - (value == 0.0))
                 + 0.5
             )
+            # A block of t tied ranks has t (t^2 - 1) / 12 less square sum than
+            # distinct ones; k leaves its block (t) and joins the zeros' (z).
+            tied = block_stop[i, k] - block_start[i, k]
+            zeros = zero_stop[i] - zero_start[i]
+            sq_norms[c, i] = gram[i, i]
             if masked[i]:
-                t0, t1 = block_start[i, k], block_stop[i, k]
-                sq_norms[c, i] = (
-                    shifted_gram[i, i]
-                    + 2.0 * shifted_sums[c, i, i]
-                    + (t0 + 0.25 * (t1 - t0))
-                    - own[i] * own[i]
-                    + zero_rank[i] * zero_rank[i]
-                )
-            else:
-                sq_norms[c, i] = gram[i, i]
+                sq_norms[c, i] += 0.25 * (tied * (tied - 1) - zeros * (zeros + 1))
         if pair_gram.shape[0]:
             p = 0
             for i in range(n_images):
                 for j in range(i + 1, n_images):
-                    if masked[i] and masked[j]:
+                    if masked[i] or masked[j]:
+                        # Also where one value is already 0: its ranks are
+                        # Y + h(0), its "zero rank" its own, its block the zeros'.
                         value = (
                             shifted_gram[i, j]
                             + shifted_sums[c, j, i]
                             + shifted_sums[c, i, j]
-                            + _both_below(below, at_most, c, i, j, single[i], single[j])
+                            + _half_overlap(
+                                below, at_most, c, i, j, single[i], single[j]
+                            )
                             - own[i] * own[j]
                             + zero_rank[i] * zero_rank[j]
-                        )
-                    elif masked[j]:
-                        value = (
-                            mixed_gram[j, i]
-                            + rank_sums[c, j, i]
-                            - ranks[i, k] * (own[j] - zero_rank[j])
-                        )
-                    elif masked[i]:
-                        value = (
-                            mixed_gram[i, j]
-                            + rank_sums[c, i, j]
-                            - ranks[j, k] * (own[i] - zero_rank[i])
                         )
                     else:
                         value = gram[i, j]
@@ -303,24 +328,21 @@ def leave_one_out_grams(structure, start, stop, dataset, per_image):
     sq_norms : ndarray of shape (stop - start, n_images)
     cross_gram : ndarray of shape (stop - start, n_images, n_images) or None
     """
-    n_images, n_maps = structure.ranks.shape
+    n_images = len(structure.ranks)
     maps = np.arange(start, stop)
     k = len(maps)
     args = (structure.order, structure.block_start, structure.block_stop)
-    sums = np.empty((n_maps + 1, n_images))
-    rank_sums = np.empty((k, n_images, n_images))
-    half_prefix_sums(
-        *args, np.ascontiguousarray(structure.ranks.T), maps, sums, rank_sums
-    )
-    shifted_sums = rank_sums[:0]
-    below = at_most = np.zeros((0, 0, 0), dtype=np.uint64)
+    shifted_sums = rank_sums = np.empty((0, 0, 0))
+    below = at_most = np.empty((0, 0, 0), dtype=np.uint64)
     if dataset:
         shifted_sums = np.empty((k, n_images, n_images))
-        weights = np.ascontiguousarray(structure.shifted.T)
-        half_prefix_sums(*args, weights, maps, sums, shifted_sums)
+        half_prefix_sums(*args, structure.shifted_by_map, maps, shifted_sums)
         below = np.empty((k, n_images, structure.n_words), dtype=np.uint64)
         at_most = np.empty_like(below)
         below_bitsets(*args, maps, below, at_most)
+    if per_image:
+        rank_sums = np.empty((k, n_images, n_images))
+        half_prefix_sums(*args, structure.ranks_by_map, maps, rank_sums)
     pair_gram = np.empty((k if dataset else 0, n_images * (n_images - 1) // 2))
     cross_gram = np.empty((k if per_image else 0, n_images, n_images))
     sq_norms = np.empty((k, n_images))
@@ -351,10 +373,46 @@ def leave_one_out_grams(structure, start, stop, dataset, per_image):
     )
 
 
+# Where a chunk holds few maps (many images, a small memory budget), the
+# cumulative sums above cost more per map than ranking the masked embeddings
+# and multiplying: setting map k from v to 0 moves the other ranks by
+# h(v) - h(0), an O(d) update per image, and a chunk's Grams are one batched
+# product. The same exact numbers.
+
+
 @_kernel
-def _step(value):
-    """``Hc``: 1 above 0, 1/2 at 0, 0 below."""
-    return (value > 0.0) + 0.5 * (value == 0.0)
+def leave_one_out_ranks(features, ranks, start, out):
+    """Average ranks with map ``start + c`` zeroed, into ``out[c]`` (``k x n x d``)."""
+    n_maps = features.shape[1]
+    for c in range(out.shape[0]):
+        k = start + c
+        for i in range(features.shape[0]):
+            x = features[i]
+            v = x[k]
+            below = 0
+            equal = 0
+            for m in range(n_maps):
+                out[c, i, m] = ranks[i, m] + (_step(x[m] - 0.0) - _step(x[m] - v))
+                below += x[m] < 0.0
+                equal += x[m] == 0.0
+            # k is no longer where it was: uncount it, then rank a zero.
+            below -= v < 0.0
+            equal -= v == 0.0
+            out[c, i, k] = below + 0.5 * equal + 1.0
+
+
+def leave_one_out_ranked_grams(structure, start, stop, dataset, per_image):
+    """:func:`leave_one_out_grams` by ranking and multiplying, one product per map."""
+    ranks = np.empty((stop - start, *structure.ranks.shape))
+    leave_one_out_ranks(structure.features, structure.ranks, start, ranks)
+    sq_norms = np.einsum("knd,knd->kn", ranks, ranks)
+    pair_gram = cross_gram = None
+    if dataset:
+        rows, cols = pair_indices(len(structure.ranks))
+        pair_gram = np.matmul(ranks, ranks.transpose(0, 2, 1))[:, rows, cols]
+    if per_image:
+        cross_gram = np.matmul(ranks, structure.ranks.T)
+    return pair_gram, sq_norms, cross_gram
 
 
 @_kernel

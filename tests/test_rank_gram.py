@@ -12,7 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sklearn_ais._rank_gram import RankStructure, leave_one_out_grams, prefix_grams
+from sklearn_ais._engine import GAPEngine
+from sklearn_ais._rank_gram import (
+    RankStructure,
+    leave_one_out_grams,
+    leave_one_out_ranked_grams,
+    prefix_grams,
+)
 
 
 def _ranked_gram(masked, other=None):
@@ -26,6 +32,16 @@ def _check_leave_one_out(X, start, stop):
     pair_gram, sq_norms, cross_gram = leave_one_out_grams(
         structure, start, stop, dataset=True, per_image=True
     )
+    # The route for small chunks (ranking and multiplying) gives the same, and
+    # so does each family alone.
+    ranked = leave_one_out_ranked_grams(structure, start, stop, True, True)
+    for got, expected in zip(ranked, (pair_gram, sq_norms, cross_gram)):
+        np.testing.assert_array_equal(got, expected)
+    for present, absent in ((0, 2), (2, 0)):
+        alone = leave_one_out_grams(structure, start, stop, present == 0, absent == 0)
+        np.testing.assert_array_equal(alone[1], sq_norms)
+        np.testing.assert_array_equal(alone[present], ranked[present])
+        assert alone[absent] is None
     rows, cols = np.triu_indices(len(X), 1)
     for c, k in enumerate(range(start, stop)):
         masked = X.copy()
@@ -91,3 +107,21 @@ def test_grams_with_few_distinct_values(n, d, n_values, seed):
     start = int(rng.integers(0, d))
     _check_leave_one_out(X, start, d)
     _check_prefixes(X, rng.permutation(d), start, d)
+
+
+@pytest.mark.parametrize("dataset, per_image", [(True, False), (False, True)])
+def test_both_leave_one_out_routes_give_the_same_similarities(dataset, per_image):
+    # The engine sums half-prefixes when a chunk holds enough maps and ranks
+    # and multiplies otherwise (a small memory budget): identical results.
+    X = _mixed_values(np.random.default_rng(0), 9, 60)
+    results = []
+    for chunk_mb in (64, 0.002):
+        engine = GAPEngine(X, "spearman", chunk_mb=chunk_mb)
+        summed = engine._sums_rank_grams(dataset, per_image)
+        family = engine.leave_one_out(dataset=dataset, per_image=per_image)
+        chunks = [task() for task in family.tasks]
+        part = 2 if dataset else 3
+        results.append((summed, np.concatenate([c[part] for c in chunks])))
+    (summed_big, big), (summed_small, small) = results
+    assert summed_big and not summed_small
+    np.testing.assert_array_equal(big, small)
