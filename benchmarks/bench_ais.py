@@ -8,6 +8,7 @@ on the same data, checks that they agree, and prints the measured ratio.
     python benchmarks/bench_ais.py memory         # peak memory, 960 x 1280 maps
     python benchmarks/bench_ais.py scale          # 120 .. 1854 images x 1280 maps
     python benchmarks/bench_ais.py sort           # the rank comparisons' sort
+    python benchmarks/bench_ais.py rank-grams     # Spearman similarity's two routes
 
 Nothing is downloaded: the data are random, the VGG-16 weights random.
 """
@@ -588,6 +589,66 @@ def _options_table(args):
         print(f"| {similarity} | {cells} |", flush=True)
 
 
+def bench_rank_grams(args):
+    """Spearman similarity's leave-one-out rank Grams: the two routes, per map.
+
+    Half-prefix sums pay one cumulative sum over all maps per chunk, so
+    their cost per map falls with the maps a chunk holds (its memory
+    budget); ranking and multiplying costs the same per map at any chunk
+    size. Both are timed here on chunks of the size the engine would give
+    each, interleaved, best of ``--repeats``; the engine takes the sums from
+    ``MIN_SUMMED_CHUNK`` maps per chunk.
+    """
+    from sklearn_ais._engine import GAPEngine
+    from sklearn_ais._engine.gap import MIN_SUMMED_CHUNK, _one_blas_thread
+    from sklearn_ais._rank_gram import leave_one_out_grams, leave_one_out_ranked_grams
+
+    print(
+        f"Spearman similarity, leave-one-out rank Grams, {args.n_maps} random "
+        f"non-negative maps, chunk budget {args.chunk_mb} MB; ms per map, best of "
+        f"{args.repeats}; the engine sums from {MIN_SUMMED_CHUNK} maps per chunk"
+    )
+    print(
+        "| images | family | maps per chunk (sums / ranked) | sums | ranked "
+        "| ranked / sums | engine takes |"
+    )
+    print("|---" * 7 + "|")
+    families = {
+        "dataset": (True, False),
+        "per-image": (False, True),
+        "both": (True, True),
+    }
+    for n in args.sizes:
+        X, _ = _scale_problem(n, args.n_maps)
+        engine = GAPEngine(X, "spearman", chunk_mb=args.chunk_mb)
+        structure = engine._rank_structure
+        for name, (dataset, per_image) in families.items():
+            summed_maps = engine._summed_step(dataset, per_image)
+            ranked_maps = engine._ranked_step(dataset, per_image)
+
+            def summed(c=summed_maps, d=dataset, p=per_image):
+                leave_one_out_grams(structure, 0, c, d, p)
+
+            def ranked(c=ranked_maps, d=dataset, p=per_image):
+                with _one_blas_thread():
+                    leave_one_out_ranked_grams(structure, 0, c, d, p)
+
+            summed()  # load the compiled kernels
+            ranked()
+            best = {"summed": np.inf, "ranked": np.inf}
+            for _ in range(args.repeats):
+                best["summed"] = min(best["summed"], _best_of(1, summed)[0])
+                best["ranked"] = min(best["ranked"], _best_of(1, ranked)[0])
+            per_map = best["summed"] / summed_maps, best["ranked"] / ranked_maps
+            route = "sums" if engine._sums_rank_grams(dataset, per_image) else "ranked"
+            print(
+                f"| {n} | {name} | {summed_maps} / {ranked_maps} "
+                f"| {per_map[0] * 1e3:.2f} | {per_map[1] * 1e3:.2f} "
+                f"| {per_map[1] / per_map[0]:.2f} | {route} |",
+                flush=True,
+            )
+
+
 SORT_LENGTHS = (119, 500, 1_000, 1_853, 7_140, 28_680, 114_960, 1_717_731)
 
 
@@ -726,6 +787,14 @@ def main(argv=None):
     scale_one.add_argument("--family", default="fit")
     scale_one.add_argument("--n-jobs", type=int, default=1)
     scale_one.set_defaults(func=bench_scale_one)
+    grams = commands.add_parser(
+        "rank-grams", help="Spearman similarity: half-prefix sums vs ranking, per map"
+    )
+    grams.add_argument("--sizes", type=int, nargs="+", default=[120, 240, 480, 960])
+    grams.add_argument("--n-maps", type=int, default=1280)
+    grams.add_argument("--chunk-mb", type=float, default=64)
+    grams.add_argument("--repeats", type=int, default=3)
+    grams.set_defaults(func=bench_rank_grams)
     sort = commands.add_parser("sort", help="radix vs numpy sort of packed keys")
     sort.add_argument("--lengths", type=int, nargs="+", default=list(SORT_LENGTHS))
     sort.add_argument("--keys", type=int, default=4_000_000, help="keys per length")

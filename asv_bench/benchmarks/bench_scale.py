@@ -102,3 +102,33 @@ class RankComparisons:
 
     def time_score_many(self, n_pairs, comparison):
         self.human.score_many(self.rows)
+
+
+class RankGrams:
+    """Spearman similarity's leave-one-out rank Grams, one chunk of 16 maps.
+
+    Half-prefix sums (one cumulative sum over all maps per chunk) against
+    ranking the masked embeddings and multiplying; ``benchmarks/bench_ais.py
+    rank-grams`` prints both per map at the chunk sizes the engine uses.
+    """
+
+    params = ([120, 240, 480], ["sums", "ranked"])
+    param_names = ["n_images", "route"]
+    timeout = 600
+
+    def setup(self, n_images, route):
+        from sklearn_ais._rank_gram import (
+            RankStructure,
+            leave_one_out_grams,
+            leave_one_out_ranked_grams,
+        )
+
+        X, _ = _problem(n_images)
+        self.structure = RankStructure(X).build()
+        self.grams = (
+            leave_one_out_grams if route == "sums" else leave_one_out_ranked_grams
+        )
+        self.grams(RankStructure(X[:4, :8].copy()).build(), 0, 2, True, False)
+
+    def time_dataset_chunk(self, n_images, route):
+        self.grams(self.structure, 0, 16, True, False)

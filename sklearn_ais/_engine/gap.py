@@ -41,9 +41,10 @@ from .base import (
 
 # Fewest maps per chunk for which the rank Grams' half-prefix sums (one
 # cumulative sum over all maps per chunk) beat ranking and one product per
-# map. Measured per map, 1,280 maps: 4.8 against 7.8 ms with 17 maps per
-# chunk (480 images), 15 against 20 ms with 7, 43 against 30 ms with 4 (960).
-MIN_SUMMED_CHUNK = 8
+# map (`bench_ais.py rank-grams`, 1,280 maps: 1.35x faster with 7 maps per
+# chunk, 0.62x with 4, 0.33x with 1; the per-image family alone breaks even
+# near 3).
+MIN_SUMMED_CHUNK = 6
 
 
 def _one_blas_thread():
@@ -102,10 +103,7 @@ class GAPEngine(MaskedEngine):
         if not self._closed_form:
             if self._sums_rank_grams(dataset, per_image):
                 return self._summed_step(dataset, per_image)
-            # The masked ranks, their Gram matrices, plus the outputs.
-            per_item = 8 * (n * self.n_maps + n * n * (dataset + per_image))
-            per_item += 8 * (self.n_pairs * dataset + n * n * per_image)
-            return chunk_length(per_item, self.chunk_mb, self.n_maps)
+            return self._ranked_step(dataset, per_image)
         # The similarities, then their sort keys: two arrays per output.
         per_item = 2 * 8 * (self.n_pairs * dataset + n * n * per_image)
         cache = 8 * (self.n_pairs if dataset else n * n)
@@ -119,6 +117,14 @@ class GAPEngine(MaskedEngine):
         n, words = self.n_images, -(-self.n_maps // 64)
         per_item = 8 * (n * n + 2 * self.n_pairs + 2 * n * words) * dataset
         per_item += 8 * 3 * n * n * per_image
+        return chunk_length(per_item, self.chunk_mb, self.n_maps)
+
+    def _ranked_step(self, dataset, per_image):
+        """Maps per chunk for ranking the masked embeddings and multiplying."""
+        # The masked ranks, their Gram matrices, plus the outputs.
+        n = self.n_images
+        per_item = 8 * (n * self.n_maps + n * n * (dataset + per_image))
+        per_item += 8 * (self.n_pairs * dataset + n * n * per_image)
         return chunk_length(per_item, self.chunk_mb, self.n_maps)
 
     def _sums_rank_grams(self, dataset, per_image):
