@@ -37,7 +37,6 @@ Adding a map moves each kept rank by ``Hc(x - v) - Hc(x)``, in place.
 import numpy as np
 from numba import types
 from numba.extending import intrinsic
-from scipy import stats
 
 from ._kernels import _kernel
 from ._similarity import pair_indices
@@ -456,20 +455,79 @@ def prefix_kept_ranks(values, base_ranks, n_maps, ranks, zero_ranks):
             zero_ranks[c, i] = zero_rank
 
 
-def prefix_grams(features, order, start, stop):
+@_kernel
+def subset_ranks(order, block_stop, column, out):
+    """Average ranks among a subset of the maps, without sorting again.
+
+    Maps with ``column[m] >= 0`` are the subset; ``out[i, column[m]]`` gets
+    map ``m``'s rank among them in image ``i``, read off the image's sorted
+    order (``order``, and ``block_stop`` for its ties).
+    """
+    n_images, n_maps = order.shape
+    for i in range(n_images):
+        p = 0
+        below = 0
+        while p < n_maps:
+            end = block_stop[i, order[i, p]]
+            kept = 0
+            for q in range(p, end):
+                kept += column[order[i, q]] >= 0
+            rank = below + 0.5 * (kept + 1)
+            for q in range(p, end):
+                if column[order[i, q]] >= 0:
+                    out[i, column[order[i, q]]] = rank
+            below += kept
+            p = end
+
+
+@_kernel
+def prefix_pair_grams(gram, left_out, zero_ranks, pair_gram, sq_norms):
+    """Add the left-out maps' tied zeros to kept-column Grams; pairs and diagonal.
+
+    ``gram[c]`` is the Gram of step ``c``'s kept columns; each of its
+    ``left_out[c]`` zeros has rank ``zero_ranks[c, i]`` in image ``i``.
+    """
+    n_images = gram.shape[1]
+    for c in range(gram.shape[0]):
+        p = 0
+        for i in range(n_images):
+            zi = left_out[c] * zero_ranks[c, i]
+            sq_norms[c, i] = gram[c, i, i] + zi * zero_ranks[c, i]
+            for j in range(i + 1, n_images):
+                pair_gram[c, p] = gram[c, i, j] + zi * zero_ranks[c, j]
+                p += 1
+
+
+def prefix_grams(structure, order, start, stop):
     """Rank Grams of the prefixes ``order[:m]``, ``m = start + 1 .. stop``.
+
+    Parameters
+    ----------
+    structure : RankStructure
+        Built for the unmasked embeddings.
+    order : ndarray of shape (n_maps,)
+        The order maps are added in.
+    start, stop : int
+        The chunk of prefixes.
 
     Returns
     -------
-    gram : ndarray of shape (stop - start, n_images, n_images)
+    pair_gram : ndarray of shape (stop - start, n_pairs)
+    sq_norms : ndarray of shape (stop - start, n_images)
     """
-    n_maps = features.shape[1]
+    features = structure.features
+    n_images, n_maps = features.shape
     values = np.ascontiguousarray(features[:, order[:stop]])
-    base = stats.rankdata(values[:, :start], axis=1) if start else values[:, :0]
-    ranks = np.zeros((stop - start, len(values), stop))
-    zero_ranks = np.empty((stop - start, len(values)))
-    prefix_kept_ranks(values, np.ascontiguousarray(base), n_maps, ranks, zero_ranks)
+    column = np.full(n_maps, -1, dtype=np.int64)
+    column[order[:start]] = np.arange(start)
+    base = np.empty((n_images, start))
+    subset_ranks(structure.order, structure.block_stop, column, base)
+    ranks = np.zeros((stop - start, n_images, stop))
+    zero_ranks = np.empty((stop - start, n_images))
+    prefix_kept_ranks(values, base, n_maps, ranks, zero_ranks)
     gram = np.matmul(ranks, ranks.transpose(0, 2, 1))
     left_out = n_maps - np.arange(start + 1, stop + 1, dtype=np.float64)
-    gram += left_out[:, None, None] * zero_ranks[:, :, None] * zero_ranks[:, None, :]
-    return gram
+    pair_gram = np.empty((stop - start, n_images * (n_images - 1) // 2))
+    sq_norms = np.empty((stop - start, n_images))
+    prefix_pair_grams(gram, left_out, zero_ranks, pair_gram, sq_norms)
+    return pair_gram, sq_norms

@@ -54,10 +54,14 @@ def _check_leave_one_out(X, start, stop):
 
 
 def _check_prefixes(X, order, start, stop):
-    gram = prefix_grams(np.asarray(X, dtype=np.float64), order, start, stop)
+    structure = RankStructure(np.ascontiguousarray(X, dtype=np.float64)).build()
+    pair_gram, sq_norms = prefix_grams(structure, order, start, stop)
+    rows, cols = np.triu_indices(len(X), 1)
     for c in range(stop - start):
         keep = np.isin(np.arange(X.shape[1]), order[: start + c + 1])
-        np.testing.assert_array_equal(gram[c], _ranked_gram(np.where(keep, X, 0.0)))
+        gram = _ranked_gram(np.where(keep, X, 0.0))
+        np.testing.assert_array_equal(pair_gram[c], gram[rows, cols])
+        np.testing.assert_array_equal(sq_norms[c], np.diag(gram))
 
 
 def _mixed_values(rng, n, d):

@@ -24,7 +24,6 @@ from .._rank_gram import (
 from .._similarity import (
     cross_pair_similarities,
     cross_similarity_from_stats,
-    pair_indices,
     pair_similarities,
     similarity_from_stats,
     unmasked_terms,
@@ -249,6 +248,9 @@ class GAPEngine(MaskedEngine):
         """
         order = np.asarray(order, dtype=np.intp)
         bounds = chunk_bounds(self.n_maps, self._step(prefix=True))
+        if not self._closed_form:
+            # Built once here, before the chunks run in threads.
+            self._rank_structure  # noqa: B018
         return Family(len(bounds), self._prefix_tasks(order, bounds))
 
     def _prefix_tasks(self, order, bounds):
@@ -266,10 +268,8 @@ class GAPEngine(MaskedEngine):
     def _prefix_chunk(self, order, carry, start, stop):
         if not self._closed_form:
             with _one_blas_thread():
-                gram = prefix_grams(self.features, order, start, stop)
-            rows, cols = pair_indices(self.n_images)
-            sq_norms = np.diagonal(gram, axis1=1, axis2=2)
-            pairs, _ = self._rank_similarities(gram[:, rows, cols], sq_norms)
+                grams = prefix_grams(self._rank_structure, order, start, stop)
+            pairs, _ = self._rank_similarities(*grams)
             return ChunkResult(start, stop, pairs, None)
         pairs = np.empty((stop - start, self.n_pairs))
         prefix_similarities(
