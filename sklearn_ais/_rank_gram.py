@@ -26,8 +26,11 @@ The first term is one Gram for every map; the cross terms are half-prefix
 sums (one cumulative sum per image and chunk: ``n^2 d`` additions per chunk
 instead of ``2 n^2 d`` flops per map); the last inner product counts the
 maps below ``k``'s value in both images (halves for ties), an AND and a
-popcount of two bitsets per pair. An image where ``k`` is already 0 keeps
-its ranks, and its terms are the plain ``<R_i, .>`` ones.
+popcount of two bitsets per pair. An image where ``k`` is already 0 needs
+no case of its own: ``v = 0``, so ``Y_i + h_i(v) = R_i``, its block is the
+zeros' and ``r_i`` its own rank. The per-image family (``k`` zeroed in image
+``t`` alone) needs ``<Y_t + h_t(v_t), R_j>``: ``<Y_t, R_j>`` once and one
+half-prefix sum of ``R_j``.
 
 **Prefixes.** Maps outside the prefix are zeros and tie: they share one rank
 ``z_i``, so the Gram is that of the kept columns plus ``(d - p) z_i z_j``.
@@ -242,11 +245,11 @@ def leave_one_out_rank_grams(
     ``shifted_sums[c, i, j] = <Y_j, h_i(x_ik)>`` (dataset part) and
     ``rank_sums[c, i, j] = <R_j, h_i(x_ik)>`` (per-image part) come from
     :func:`half_prefix_sums`; ``below`` and ``at_most`` (dataset part) from
-    :func:`below_bitsets`. Writes ``sq_norms[c, i]`` (the
-    masked ranks' squared norms), the dataset ``pair_gram[c, p]`` (pairs
-    ``i < j`` row by row, ``k`` zeroed in every image) when it has rows, and
-    the per-image ``cross_gram[c, t, j]`` (``k`` zeroed in ``t`` alone,
-    against ``j`` unmasked) when it has rows.
+    :func:`below_bitsets`. Writes ``sq_norms[c, i]`` (the masked ranks'
+    squared norms), the dataset ``pair_gram[c, p]`` (pairs ``i < j`` row by
+    row, ``k`` zeroed in every image) when it has rows, and the per-image
+    ``cross_gram[c, t, j]`` (``k`` zeroed in ``t`` alone, against ``j``
+    unmasked) when it has rows.
     """
     n_images = features.shape[0]
     own = np.empty(n_images)
