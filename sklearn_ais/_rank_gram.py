@@ -63,6 +63,12 @@ def _step(value):
     return (value > 0.0) + 0.5 * (value == 0.0)
 
 
+@_kernel
+def _rank_shift(value, old, new):
+    """How far the rank of ``value`` moves when another goes from ``old`` to ``new``."""
+    return _step(value - new) - _step(value - old)
+
+
 class RankStructure:
     """What every leave-one-out chunk of the Spearman similarity reads.
 
@@ -260,8 +266,9 @@ def leave_one_out_rank_grams(
         k = maps[c]
         for i in range(n_images):
             value = features[i, k]
+            tied = block_stop[i, k] - block_start[i, k]
             masked[i] = value != 0.0
-            single[i] = block_stop[i, k] - block_start[i, k] == 1
+            single[i] = tied == 1
             own[i] = shifted[i, k] + 0.5
             # k joins the zeros: those below 0 (without k), then the middle
             # of the zeros' block grown by one.
@@ -273,7 +280,6 @@ def leave_one_out_rank_grams(
             )
             # A block of t tied ranks has t (t^2 - 1) / 12 less square sum than
             # distinct ones; k leaves its block (t) and joins the zeros' (z).
-            tied = block_stop[i, k] - block_start[i, k]
             zeros = zero_stop[i] - zero_start[i]
             sq_norms[c, i] = gram[i, i]
             if masked[i]:
@@ -394,7 +400,7 @@ def leave_one_out_ranks(features, ranks, start, out):
             below = 0
             equal = 0
             for m in range(n_maps):
-                out[c, i, m] = ranks[i, m] + (_step(x[m] - 0.0) - _step(x[m] - v))
+                out[c, i, m] = ranks[i, m] + _rank_shift(x[m], v, 0.0)
                 below += x[m] < 0.0
                 equal += x[m] == 0.0
             # k is no longer where it was: uncount it, then rank a zero.
@@ -450,7 +456,7 @@ def prefix_kept_ranks(values, base_ranks, n_maps, ranks, zero_ranks):
             below = 0
             equal = 0
             for q in range(kept):
-                out[q] += _step(x[q] - v) - _step(x[q])
+                out[q] += _rank_shift(x[q], 0.0, v)
                 below += x[q] < v
                 equal += x[q] == v
             out[kept] = below + 0.5 * equal + (n_maps - kept - 1) * _step(v) + 1.0

@@ -203,30 +203,30 @@ class GAPEngine(MaskedEngine):
     def leave_one_out(self, *, dataset=True, per_image=False):
         """The leave-one-map-out family; see :class:`MaskedEngine`."""
         bounds = chunk_bounds(self.n_maps, self._step(dataset, per_image))
-        totals = self._stats(slice(None)) if self._closed_form and dataset else None
-        if not self._closed_form:
+        if self._closed_form:
+            totals = self._stats(slice(None)) if dataset else None
+            chunk = functools.partial(self._leave_one_out_chunk, totals)
+        else:
             # Built once here, before the chunks run in threads.
             self._rank_structure, self._rank_terms  # noqa: B018
+            summed = self._sums_rank_grams(dataset, per_image)
+            chunk = functools.partial(self._rank_leave_one_out_chunk, summed)
         tasks = (
-            functools.partial(
-                self._leave_one_out_chunk, totals, start, stop, dataset, per_image
-            )
+            functools.partial(chunk, start, stop, dataset, per_image)
             for start, stop in bounds
         )
         return Family(len(bounds), tasks)
 
+    def _rank_leave_one_out_chunk(self, summed, start, stop, dataset, per_image):
+        args = (self._rank_structure, start, stop, dataset, per_image)
+        if summed:
+            grams = leave_one_out_grams(*args)
+        else:
+            with _one_blas_thread():
+                grams = leave_one_out_ranked_grams(*args)
+        return ChunkResult(start, stop, *self._rank_similarities(*grams))
+
     def _leave_one_out_chunk(self, totals, start, stop, dataset, per_image):
-        if not self._closed_form:
-            if self._sums_rank_grams(dataset, per_image):
-                grams = leave_one_out_grams(
-                    self._rank_structure, start, stop, dataset, per_image
-                )
-            else:
-                with _one_blas_thread():
-                    grams = leave_one_out_ranked_grams(
-                        self._rank_structure, start, stop, dataset, per_image
-                    )
-            return ChunkResult(start, stop, *self._rank_similarities(*grams))
         code = SIMILARITY_CODES[self.similarity]
         pairs = cross = None
         if dataset:
