@@ -6,9 +6,8 @@ non-GAP head is used, so the feature-matrix path works without it.
 """
 
 from ._feature_maps import FeatureMaps
-from ._human import TargetWarning
 from ._scoring import RSAScorer
-from .exceptions import DeviceFallbackWarning
+from .exceptions import DeviceFallbackWarning, TargetWarning
 from .explain import AISHeatmapExplainer
 from .featurizers import (
     EfficientNetLite0Featurizer,

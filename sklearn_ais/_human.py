@@ -31,14 +31,13 @@ import pandas as pd
 
 from ._feature_maps import FeatureMaps
 from ._similarity import pair_indices, pair_similarities, upper_triangle
+from .exceptions import TargetWarning
 
 TARGETS = ("auto", "similarity", "dissimilarity", "embedding")
 MISSING = ("raise", "ignore")
 MIN_IMAGES = 3
-# Fewest rated pairs a dataset 2OI is computed from (3 images give 3 pairs),
-# and the fewest of an image for its per-image 2OI (3 images give it 2).
+# Fewest rated pairs a dataset 2OI is computed from (3 images give 3 pairs).
 MIN_PAIRS = 3
-MIN_IMAGE_PAIRS = 2
 _IGNORE_HINT = (
     " If they are pairs nobody rated, pass missing='ignore' to compare the "
     "rated pairs only (pairwise-complete)."
@@ -47,31 +46,6 @@ _IGNORE_HINT = (
 # relative to the matrix's scale, and still count as the top (or bottom).
 _DIAGONAL_TOLERANCE = 1e-8
 _SHOWN = 3
-
-
-class TargetWarning(UserWarning):
-    """``y``'s diagonal contradicts an explicit ``target``.
-
-    For example ``target="similarity"`` with a matrix whose diagonal holds
-    the smallest value of every row, as a dissimilarity matrix (RDM) does.
-
-    See Also
-    --------
-    AISFeatureMapSelector : Its ``target`` parameter says what ``y`` holds.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from sklearn_ais import AISFeatureMapSelector, TargetWarning
-    >>> rdm = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.5], [2.0, 1.5, 0.0]])
-    >>> X = np.random.default_rng(0).uniform(size=(3, 4))
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     _ = AISFeatureMapSelector(target="similarity").fit(X, rdm)
-    >>> caught[0].category is TargetWarning
-    True
-    """
 
 
 @dataclass(frozen=True)

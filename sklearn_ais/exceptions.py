@@ -1,6 +1,6 @@
 """Warnings and errors specific to sklearn_ais."""
 
-__all__ = ["DeviceFallbackWarning"]
+__all__ = ["DeviceFallbackWarning", "TargetWarning"]
 
 
 class DeviceFallbackWarning(UserWarning):
@@ -28,4 +28,29 @@ class DeviceFallbackWarning(UserWarning):
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", DeviceFallbackWarning)
     ...     # featurizer.fit(images) now raises where there is no such device
+    """
+
+
+class TargetWarning(UserWarning):
+    """``y``'s diagonal contradicts an explicit ``target``.
+
+    For example ``target="similarity"`` with a matrix whose diagonal holds
+    the smallest value of every row, as a dissimilarity matrix (RDM) does.
+
+    See Also
+    --------
+    AISFeatureMapSelector : Its ``target`` parameter says what ``y`` holds.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_ais import AISFeatureMapSelector, TargetWarning
+    >>> rdm = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.5], [2.0, 1.5, 0.0]])
+    >>> X = np.random.default_rng(0).uniform(size=(3, 4))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = AISFeatureMapSelector(target="similarity").fit(X, rdm)
+    >>> caught[0].category is TargetWarning
+    True
     """
