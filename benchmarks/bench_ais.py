@@ -601,7 +601,7 @@ def bench_rank_grams(args):
     """
     from sklearn_ais._engine import GAPEngine
     from sklearn_ais._engine.gap import MIN_SUMMED_CHUNK, _one_blas_thread
-    from sklearn_ais._rank_gram import leave_one_out_grams, leave_one_out_ranked_grams
+    from sklearn_ais._engine.rank_gram import leave_one_out_grams, leave_one_out_ranked_grams
 
     print(
         f"Spearman similarity, leave-one-out rank Grams, {args.n_maps} random "

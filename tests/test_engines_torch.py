@@ -19,7 +19,7 @@ from torchvision.models import vgg16  # noqa: E402
 
 from sklearn_ais import AISFeatureMapSelector  # noqa: E402
 from sklearn_ais._engine import make_engine  # noqa: E402
-from sklearn_ais._engine.torch import GenericEngine, VGGEngine  # noqa: E402
+from sklearn_ais._engine.heads import GenericEngine, VGGEngine  # noqa: E402
 from sklearn_ais._feature_maps import FeatureMaps  # noqa: E402
 from sklearn_ais._heads import GAPHead, VGGHead  # noqa: E402
 from sklearn_ais.datasets import make_alignment_problem  # noqa: E402

@@ -1,6 +1,6 @@
 """The Spearman similarity's rank Grams against ranking the masked embeddings.
 
-The closed forms of ``_rank_gram`` (half-prefix sums, bitset counts, ranks
+The closed forms of ``_engine.rank_gram`` (half-prefix sums, bitset counts, ranks
 updated in place) must give exactly the Gram matrices of ranking each masked
 embedding with scipy and multiplying: ranks are integers or halves, so the
 comparison is bit for bit, ties, zeros and negative values included.
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sklearn_ais._engine import GAPEngine
-from sklearn_ais._rank_gram import (
+from sklearn_ais._engine.rank_gram import (
     RankStructure,
     leave_one_out_grams,
     leave_one_out_ranked_grams,

@@ -117,7 +117,7 @@ class RankGrams:
     timeout = 600
 
     def setup(self, n_images, route):
-        from sklearn_ais._rank_gram import (
+        from sklearn_ais._engine.rank_gram import (
             RankStructure,
             leave_one_out_grams,
             leave_one_out_ranked_grams,

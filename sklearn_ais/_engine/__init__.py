@@ -81,7 +81,7 @@ def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_
 
         return TorchGAPEngine(pooled, similarity, device, chunk_mb, dtype=maps.dtype)
     from .._heads import VGGHead
-    from .torch import GenericEngine, VGGEngine
+    from .heads import GenericEngine, VGGEngine
 
     engine = VGGEngine if isinstance(head, VGGHead) else GenericEngine
     return engine(maps, head, similarity, device, chunk_mb)

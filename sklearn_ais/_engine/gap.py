@@ -9,18 +9,7 @@ import functools
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._kernels import (
-    SIMILARITY_CODES,
-    leave_one_out_similarities,
-    per_image_similarities,
-    prefix_similarities,
-)
-from .._rank_gram import (
-    RankStructure,
-    leave_one_out_grams,
-    leave_one_out_ranked_grams,
-    prefix_grams,
-)
+from .._kernels import SIMILARITY_CODES
 from .._similarity import (
     cross_pair_similarities,
     cross_similarity_from_stats,
@@ -36,6 +25,17 @@ from .base import (
     MaskedEngine,
     chunk_bounds,
     chunk_length,
+)
+from .kernels import (
+    leave_one_out_similarities,
+    per_image_similarities,
+    prefix_similarities,
+)
+from .rank_gram import (
+    RankStructure,
+    leave_one_out_grams,
+    leave_one_out_ranked_grams,
+    prefix_grams,
 )
 
 # Fewest maps per chunk for which the rank Grams' half-prefix sums (one
@@ -65,7 +65,7 @@ class GAPEngine(MaskedEngine):
     dataset family, in one image for the per-image family), prefixes are
     cumulative sums of contributions. Spearman similarity is Pearson
     similarity of each embedding's ranks, whose Gram matrices have exact
-    forms of their own (``_rank_gram``): leave-one-out from half-prefix sums
+    forms of their own (``rank_gram``): leave-one-out from half-prefix sums
     in each image's sorted order and bitset counts, with no product per map;
     prefixes from the kept columns' ranks, updated in place, and one batched
     product per chunk (ranks are integers or halves, so all of it is exact).

@@ -41,8 +41,8 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-from ._kernels import _kernel
-from ._similarity import pair_indices
+from .._kernels import _kernel
+from .._similarity import pair_indices
 
 WORD_BITS = 64
 
