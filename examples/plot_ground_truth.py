@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sklearn_ais import AISHeatmapExplainer
-from sklearn_ais.analysis import localisation_table
+from sklearn_ais.analysis import localization_table
 from sklearn_ais.datasets import make_comparison_images
 from sklearn_ais.explain import upsample_heatmap
 from sklearn_ais.plotting import HeatmapDisplay
@@ -35,7 +35,7 @@ with warnings.catch_warnings():
 # %%
 # Localisation against the control
 # --------------------------------
-# :func:`~sklearn_ais.analysis.localisation_table` scores each heatmap against
+# :func:`~sklearn_ais.analysis.localization_table` scores each heatmap against
 # the masks: the share of its mass on the relevant object, whether its peak
 # falls there (pointing game), and whether it is warmer on the relevant object
 # than on the distractor.
@@ -44,8 +44,8 @@ control = [upsample_heatmap(m.mean(axis=0), (128, 128)) for m in maps]
 masks = (data.relevant_masks, data.distractor_masks)
 table = pd.DataFrame(
     {
-        "AIS heatmap": localisation_table(explainer.heatmaps_, *masks).mean(),
-        "mean of maps": localisation_table(control, *masks).mean(),
+        "AIS heatmap": localization_table(explainer.heatmaps_, *masks).mean(),
+        "mean of maps": localization_table(control, *masks).mean(),
     }
 ).T
 print(table.round(3))

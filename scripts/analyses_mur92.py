@@ -47,7 +47,7 @@ from sklearn_ais.analysis import (
     deletion_curves,
     heatmap_match,
     match_entropy_correlation,
-    randomisation_check,
+    randomization_check,
     relative_risk,
     softmax_entropy,
     spectral_residual_saliency,
@@ -127,7 +127,7 @@ pr.figure_.savefig(out / "precision_recall_mur92.png", dpi=80)
 # %%
 # Model randomisation: do the heatmaps depend on the learned weights?
 # ------------------------------------------------------------------
-randomised = randomisation_check(
+randomised = randomization_check(
     AISHeatmapExplainer(featurizer=EfficientNetLiteFeaturizer(variant="lite0")),
     data.images,
     data.similarity,

@@ -32,7 +32,7 @@ from sklearn_ais import (
     AISHeatmapExplainer,
     EfficientNetLite0Featurizer,
 )
-from sklearn_ais.analysis import localisation_table
+from sklearn_ais.analysis import localization_table
 from sklearn_ais.datasets import make_comparison_images
 from sklearn_ais.explain import upsample_heatmap
 from sklearn_ais.plotting import HeatmapDisplay, SelectionPathDisplay
@@ -55,10 +55,10 @@ for input_size in (224, 448):
     maps = np.asarray(explainer.featurizer_.transform(data.images))
     control = [upsample_heatmap(m.mean(axis=0), (128, 128)) for m in maps]
     masks = (data.relevant_masks, data.distractor_masks)
-    rows[f"AIS heatmap, {input_size} px"] = localisation_table(
+    rows[f"AIS heatmap, {input_size} px"] = localization_table(
         explainer.heatmaps_, *masks
     ).mean()
-    rows[f"mean of maps, {input_size} px"] = localisation_table(control, *masks).mean()
+    rows[f"mean of maps, {input_size} px"] = localization_table(control, *masks).mean()
     if input_size == 224:
         shown = explainer
 print(pd.DataFrame(rows).T.round(3).to_string())

@@ -1,4 +1,7 @@
-"""Heatmaps from AIS: weights of the maps, weighted sums, resizing (numpy, PIL)."""
+"""Heatmaps from AIS: weights of the maps, weighted sums, resizing (numpy, PIL).
+
+And the pairing of heatmaps with the masks or maps they are scored against.
+"""
 
 import numpy as np
 from PIL import Image
@@ -119,3 +122,35 @@ def upsample_heatmap(heatmap, size, *, mode="bilinear"):
     height, width = (int(v) for v in size)
     image = Image.fromarray(np.asarray(heatmap, dtype=np.float32), mode="F")
     return np.asarray(image.resize((width, height), UPSAMPLING[mode]), np.float32)
+
+
+def paired_maps(heatmaps, others, kind="mask"):
+    """Yield each heatmap with its mask or map, both checked to share a shape.
+
+    Parameters
+    ----------
+    heatmaps : sequence of array-like of shape (height, width)
+        The heatmaps, read as float64.
+    others : sequence of array-like of shape (height, width)
+        One mask (``kind="mask"``, read as bool) or map (any other ``kind``,
+        read as float64) per heatmap.
+    kind : str, default="mask"
+        What ``others`` are, as the errors name them.
+
+    Yields
+    ------
+    heatmap, other : ndarray
+        The pair as arrays.
+    """
+    if len(heatmaps) != len(others):
+        raise ValueError(f"{len(heatmaps)} heatmaps but {len(others)} {kind}s.")
+    dtype = bool if kind == "mask" else np.float64
+    for i, (heatmap, other) in enumerate(zip(heatmaps, others)):
+        heatmap, other = np.asarray(heatmap, np.float64), np.asarray(other, dtype)
+        if heatmap.shape != other.shape:
+            raise ValueError(
+                f"Heatmap {i} has shape {heatmap.shape} but its {kind} "
+                f"{other.shape}: resize the heatmaps to the images (heatmaps_ "
+                "does)."
+            )
+        yield heatmap, other

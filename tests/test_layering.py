@@ -62,6 +62,16 @@ LAYERS = {
     "_heatmaps": "numpy core",
     "_files": "numpy core",
     "analysis": "figures",
+    **{
+        f"analysis.{module}": "figures"
+        for module in (
+            "_agreement",
+            "_ais_statistics",
+            "_localization",
+            "_reliability",
+            "_saliency",
+        )
+    },
     "_faithfulness": "figures",
     "_statistics": "numpy core",
     "_feature_maps": "numpy core",

@@ -46,7 +46,7 @@ POSITIONAL = {
     "relevance_mass": ("heatmaps", "masks"),
     "pointing_game": ("heatmaps", "masks"),
     "relevant_over_distractor": ("heatmaps", "relevant_masks", "distractor_masks"),
-    "localisation_table": ("heatmaps", "relevant_masks", "distractor_masks"),
+    "localization_table": ("heatmaps", "relevant_masks", "distractor_masks"),
     "heatmap_match": ("heatmaps_a", "heatmaps_b"),
     "softmax_entropy": ("logits",),
     "ais_statistics": ("ais_per_image",),
@@ -59,7 +59,7 @@ POSITIONAL = {
     "deletion_auc": ("curves",),
     "split_half_reliability": ("explainer", "X", "subject_matrices"),
     "match_entropy_correlation": ("match", "entropy_a", "entropy_b"),
-    "randomisation_check": ("explainer", "images", "y"),
+    "randomization_check": ("explainer", "images", "y"),
 }
 
 

@@ -1,0 +1,46 @@
+"""Analyses of AIS and heatmaps (the paper's Aims 2-3).
+
+Plain functions on arrays: heatmaps are 2-D arrays at the size of their
+masks or saliency maps (for example ``AISHeatmapExplainer.heatmaps_`` and
+the masks of :func:`~sklearn_ais.datasets.make_comparison_images`).
+Localisation against object masks, agreement between two models' heatmaps,
+AIS statistics, comparison with saliency maps, faithfulness (deletion
+curves) and reliability.
+"""
+
+from .._faithfulness import deletion_auc, deletion_curves
+from ._agreement import heatmap_match, match_entropy_correlation, softmax_entropy
+from ._ais_statistics import ais_statistics, compare_ais
+from ._localization import (
+    localization_table,
+    pointing_game,
+    relevance_mass,
+    relevant_over_distractor,
+)
+from ._reliability import randomization_check, split_half_reliability
+from ._saliency import (
+    relative_risk,
+    saliency_precision_recall,
+    spectral_residual_saliency,
+    top_region,
+)
+
+__all__ = [
+    "ais_statistics",
+    "compare_ais",
+    "deletion_auc",
+    "deletion_curves",
+    "heatmap_match",
+    "localization_table",
+    "match_entropy_correlation",
+    "pointing_game",
+    "randomization_check",
+    "relative_risk",
+    "relevance_mass",
+    "relevant_over_distractor",
+    "saliency_precision_recall",
+    "softmax_entropy",
+    "spectral_residual_saliency",
+    "split_half_reliability",
+    "top_region",
+]
