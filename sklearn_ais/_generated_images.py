@@ -206,10 +206,10 @@ dtype bool
 image_size), dtype bool
             The distractor's pixels; disjoint from ``relevant_masks``.
         attributes : pandas.DataFrame of shape (n_images, 13)
-            Per image (index ``ids``): ``shape``, ``colour``, ``hue``
+            Per image (index ``ids``): ``shape``, ``color``, ``hue``
             (degrees), ``size`` (relative, in [0, 1]), ``radius`` (pixels),
             ``x``, ``y`` (centre, pixels) of the relevant object, and
-            ``distractor_colour``, ``distractor_hue``, ``distractor_x``,
+            ``distractor_color``, ``distractor_hue``, ``distractor_x``,
             ``distractor_y`` of the distractor, with ``distractor_shape``
             and ``distractor_radius`` (pixels) for an object, or
             ``distractor_orientation`` (degrees) and ``distractor_length``
@@ -306,13 +306,13 @@ image_size), dtype bool
     attributes = pd.DataFrame(
         {
             "shape": [SHAPES[s] for s in shape_idx],
-            "colour": [colour_names[c] for c in colour_idx],
+            "color": [colour_names[c] for c in colour_idx],
             "hue": hues,
             "size": sizes,
             "radius": radii,
             "x": centres[:, 0],
             "y": centres[:, 1],
-            "distractor_colour": [colour_names[c] for c in distractor_colour_idx],
+            "distractor_color": [colour_names[c] for c in distractor_colour_idx],
             "distractor_hue": [COLOURS[colour_names[c]] for c in distractor_colour_idx],
             "distractor_x": bar_centres[:, 0],
             "distractor_y": bar_centres[:, 1],

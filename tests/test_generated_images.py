@@ -51,7 +51,7 @@ def test_shapes_dtypes_and_ids(data):
         assert list(frame.columns) == data.ids
     assert list(data.attributes.index) == data.ids
     assert set(data.attributes["shape"]) <= set(SHAPES)
-    assert set(data.attributes["colour"]) <= set(COLOURS)
+    assert set(data.attributes["color"]) <= set(COLOURS)
     assert "similarity" in data.DESCR
 
 
@@ -87,9 +87,9 @@ def test_masks_are_non_empty_disjoint_and_exact(data):
 
     for i, row in enumerate(data.attributes.itertuples()):
         image = data.images[i]
-        relevant_rgb = _hue_to_rgb(COLOURS[row.colour])
+        relevant_rgb = _hue_to_rgb(COLOURS[row.color])
         assert (image[data.relevant_masks[i]] == relevant_rgb).all()
-        distractor_rgb = _hue_to_rgb(COLOURS[row.distractor_colour])
+        distractor_rgb = _hue_to_rgb(COLOURS[row.distractor_color])
         assert (image[data.distractor_masks[i]] == distractor_rgb).all()
         # The background is grey and the objects are saturated: the masks are
         # exactly the coloured pixels.
@@ -144,7 +144,7 @@ def test_same_shape_and_colour_beats_different_both(clean):
     attrs = clean.attributes
     same_shape = _upper(attrs["shape"].to_numpy()[:, None] == attrs["shape"].to_numpy())
     same_colour = _upper(
-        attrs["colour"].to_numpy()[:, None] == attrs["colour"].to_numpy()
+        attrs["color"].to_numpy()[:, None] == attrs["color"].to_numpy()
     )
     sim = _upper(clean.similarity)
     both, neither = same_shape & same_colour, ~same_shape & ~same_colour
@@ -179,7 +179,7 @@ def test_distractor_does_not_drive_similarity(random_state):
 
 
 def test_shape_colour_combinations_are_balanced(data):
-    counts = data.attributes.groupby(["shape", "colour"]).size()
+    counts = data.attributes.groupby(["shape", "color"]).size()
     assert len(counts) == len(SHAPES) * len(COLOURS)
     assert counts.max() - counts.min() <= 1
 
@@ -237,7 +237,7 @@ def test_object_distractor_is_as_large_and_salient(objects):
     attrs = objects.attributes
     assert set(attrs["distractor_shape"]) == set(SHAPES)
     for i, row in enumerate(attrs.itertuples()):
-        distractor_rgb = _hue_to_rgb(COLOURS[row.distractor_colour])
+        distractor_rgb = _hue_to_rgb(COLOURS[row.distractor_color])
         assert (objects.images[i][objects.distractor_masks[i]] == distractor_rgb).all()
         ys, xs = np.nonzero(objects.distractor_masks[i])
         radius = np.hypot(xs - row.distractor_x, ys - row.distractor_y).max()
