@@ -14,8 +14,13 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._devices import PortableDeviceMixin
-from ._engine import DEFAULT_CHUNK_MB, engine_device, leave_one_out_ais, make_engine
-from ._engine.base import chunk_bounds, chunk_length
+from ._engine import (
+    DEFAULT_CHUNK_MB,
+    cross_ais,
+    engine_device,
+    leave_one_out_ais,
+    make_engine,
+)
 from ._feature_maps import head_of
 from ._heatmaps import (
     NEGATIVE_POLICIES,
@@ -33,13 +38,7 @@ from ._human import (
     read_cross_judgments,
     read_human_pairs,
 )
-from ._similarity import (
-    COMPARISONS,
-    MIN_RATED,
-    SIMILARITIES,
-    PairComparison,
-    cross_pair_similarities,
-)
+from ._similarity import COMPARISONS, MIN_RATED, SIMILARITIES
 
 __all__ = ["AISHeatmapExplainer", "heatmap_weights", "upsample_heatmap"]
 
@@ -441,40 +440,25 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
                 f"y has {human.shape[1]} columns but the explainer was fitted on "
                 f"{len(self.embeddings_)} images: one column per fitted image."
             )
-        comparisons = [PairComparison(row, self.comparison) for row in human]
         engine = make_engine(
             maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )
-        baseline = self._cross_scores(comparisons, engine.embed(np.ones(n_maps, bool)))
-        masked = np.empty((n_new, n_maps))
-        map_bytes = 8 * n_new * (len(self.embeddings_) + engine.embedding_dim)
-        step = chunk_length(map_bytes, self.chunk_mb, n_maps)
-        for start, stop in chunk_bounds(n_maps, step):
-            embeddings = np.stack(
-                [engine.embed(np.arange(n_maps) != k) for k in range(start, stop)]
-            )
-            masked[:, start:stop] = self._cross_scores(comparisons, embeddings)
-        ais = baseline[:, 0, None] - masked
+        baseline, ais = cross_ais(
+            engine,
+            self.embeddings_,
+            human,
+            self.comparison,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
         _, weights = heatmap_weights(ais, negative=self.negative)
         map_heatmaps = _weighted_sum(maps, weights)
         self._warn_empty(weights, ids, stacklevel=3)
         return Bunch(
             ais_per_image=ais,
-            baseline_per_image=baseline[:, 0],
+            baseline_per_image=baseline,
             map_heatmaps=map_heatmaps,
             heatmaps=self._at_size(map_heatmaps, sizes),
-        )
-
-    def _cross_scores(self, comparisons, embeddings):
-        """Scores ``(n_new, k)`` of ``k`` embedding sets ``(k, n_new, d)``."""
-        embeddings = np.asarray(embeddings)
-        if embeddings.ndim == 2:
-            embeddings = embeddings[None]
-        similarities = cross_pair_similarities(
-            embeddings, self.embeddings_, self.similarity
-        )
-        return np.stack(
-            [c.score_many(similarities[:, t]) for t, c in enumerate(comparisons)]
         )
 
     def _dataset_heatmaps(self, X, sizes):

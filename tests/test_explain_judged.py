@@ -7,6 +7,7 @@ from _brute_force import COMPARISONS, SIMILARITIES, brute_force_cross_per_image_
 from _data import noisy_similarity
 
 from sklearn_ais import AISHeatmapExplainer, FeatureMaps
+from sklearn_ais._engine import cross_ais, make_engine
 
 N_FIT, N_NEW, C = 9, 4, 5
 
@@ -66,6 +67,40 @@ def test_explain_equals_brute_force_with_torch_heads(head_kind, similarity):
     )
     np.testing.assert_allclose(result.baseline_per_image, baseline, atol=1e-5)
     np.testing.assert_allclose(result.ais_per_image, ais, atol=1e-5)
+
+
+@pytest.mark.parametrize("similarity", SIMILARITIES)
+@pytest.mark.parametrize("engine_kind", ["gap", "gap_torch", "vgg"])
+def test_cross_family_equals_brute_force_masking(engine_kind, similarity):
+    # The engine's cross family itself, several chunks, against masking each
+    # map of each new image and running the head again.
+    fit_maps, new_maps, _, H_new = _split(seed=11, shape=(4, 6), dtype=np.float32)
+    embed, atol = _gap, 1e-10
+    if engine_kind == "gap":
+        engine = make_engine(new_maps, None, similarity, chunk_mb=1e-6)
+    elif engine_kind == "gap_torch":
+        pytest.importorskip("torch")
+        from sklearn_ais._engine.gap_torch import TorchGAPEngine
+
+        engine = TorchGAPEngine(_gap(new_maps), similarity, "cpu", chunk_mb=1e-6)
+    else:
+        torch = pytest.importorskip("torch")
+        from _torch_heads import small_vgg_head
+
+        head = small_vgg_head(C)
+
+        def embed(maps):
+            with torch.inference_mode():
+                return head(torch.as_tensor(maps)).double().numpy()
+
+        engine, atol = make_engine(new_maps, head, similarity, chunk_mb=1e-3), 1e-5
+    assert engine.cross(embed(fit_maps)).n_chunks > 1
+    baseline, ais = cross_ais(engine, embed(fit_maps), H_new.to_numpy(), "spearman")
+    expected = brute_force_cross_per_image_ais(
+        new_maps, fit_maps, H_new, similarity, "spearman", embed=embed
+    )
+    np.testing.assert_allclose(baseline, expected[0], atol=atol)
+    np.testing.assert_allclose(ais, expected[1], atol=atol)
 
 
 def test_explain_heatmaps_weight_the_maps_by_the_new_ais():

@@ -13,13 +13,20 @@ import numpy as np
 from .._feature_maps import head_of
 from .base import DEFAULT_CHUNK_MB, MaskedEngine
 from .gap import GAPEngine
-from .runner import AISScores, leave_one_out_ais, run_family, selection_path
+from .runner import (
+    AISScores,
+    cross_ais,
+    leave_one_out_ais,
+    run_family,
+    selection_path,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_MB",
     "AISScores",
     "GAPEngine",
     "MaskedEngine",
+    "cross_ais",
     "embeddings_of",
     "engine_device",
     "is_gap_head",

@@ -9,6 +9,11 @@ families of masked networks at once, the exact similarities that AIS needs:
   in Eq. 1 of the paper); the *per-image* part masks it in one image ``t``
   at a time and compares that image with every other one unmasked (the
   paper's Aim 2). Both come from the same masked embeddings, in one pass;
+- ``cross(reference)``: map ``k`` masked in each of this engine's images
+  (new images) against ``reference``, the unmasked embeddings of other
+  (fitted) images: each new image is scored by its own row of human
+  similarities to the fitted images (``AISHeatmapExplainer.explain``).
+  ``full_cross(reference)`` is its unmasked counterpart;
 - ``prefixes(order)``: only the first ``m`` maps of ``order`` kept, for
   every ``m`` (the selection path);
 - ``embed(keep)``: the embeddings with only the maps in ``keep`` left. Masking
@@ -51,12 +56,16 @@ class ChunkResult(NamedTuple):
     per_image : ndarray or tensor of shape (stop - start, n, n) or None
         ``per_image[c, t, j]``: image ``t`` with the map masked in it alone,
         against image ``j`` unmasked (the diagonal is not used).
+    cross : ndarray of shape (stop - start, n, n_reference) or None
+        ``cross[c, t, j]``: image ``t`` with the map masked, against reference
+        embedding ``j`` (the cross family; every entry is used).
     """
 
     start: int
     stop: int
     pairs: np.ndarray | None
     per_image: np.ndarray | None
+    cross: np.ndarray | None = None
 
 
 class Family(NamedTuple):
@@ -95,6 +104,31 @@ def leave_one_out_masks(n_maps, start, stop):
     keep = np.ones((stop - start, n_maps), dtype=bool)
     keep[np.arange(stop - start), np.arange(start, stop)] = False
     return keep
+
+
+class CrossComparison:
+    """Compares each new image's similarities to the reference images with its own.
+
+    New image ``t`` is scored by the correlation of its ``n_reference`` model
+    similarities with its row of human similarities, prepared once as a
+    :class:`~sklearn_ais._similarity.PairComparison` (NaN pairs unrated).
+
+    Parameters
+    ----------
+    human : ndarray of shape (n, n_reference)
+        Human similarities of the new images (rows) to the reference images.
+    comparison : {"spearman", "pearson", "r2", "kendall"}
+        See :class:`~sklearn_ais._similarity.PairComparison`.
+    """
+
+    def __init__(self, human, comparison):
+        self.comparisons = [PairComparison(row, comparison) for row in human]
+
+    def score(self, similarities):
+        """Scores ``(n, k)`` of ``k`` cross similarity sets ``(k, n, n_reference)``."""
+        return np.stack(
+            [c.score_many(similarities[:, t]) for t, c in enumerate(self.comparisons)]
+        )
 
 
 class MaskedEngine(ABC):
@@ -150,6 +184,10 @@ class MaskedEngine(ABC):
         """The comparison that scores this engine's per-image similarities."""
         return PerImageComparison(human_pairs, comparison)
 
+    def cross_comparison(self, human, comparison):
+        """The comparison that scores this engine's cross similarities."""
+        return CrossComparison(human, comparison)
+
     @abstractmethod
     def embed(self, keep):
         """Embeddings ``(n, d)`` with only the maps in the boolean mask ``keep``."""
@@ -164,6 +202,33 @@ class MaskedEngine(ABC):
             Compute the dataset pair similarities (map masked in every image).
         per_image : bool, default=False
             Compute the per-image similarities (map masked in one image).
+        """
+
+    @abstractmethod
+    def full_cross(self, reference):
+        """Similarities of the unmasked images to ``reference``, ``(n, n_reference)``.
+
+        Computed by the same formulas as ``cross``, so masking a map that is
+        zero in an image changes nothing, bit for bit.
+
+        Parameters
+        ----------
+        reference : ndarray of shape (n_reference, embedding_dim)
+            Unmasked embeddings of other images.
+        """
+
+    @abstractmethod
+    def cross(self, reference):
+        """The cross family against ``reference``, as a :class:`Family`.
+
+        Chunk results hold ``cross``: map ``k`` masked in this engine's
+        images (an image's embedding depends on its own maps only, so row
+        ``t`` is also map ``k`` masked in image ``t`` alone).
+
+        Parameters
+        ----------
+        reference : ndarray of shape (n_reference, embedding_dim)
+            Unmasked embeddings of other images.
         """
 
     @abstractmethod

@@ -13,6 +13,7 @@ from .._kernels import SIMILARITY_CODES
 from .._similarity import (
     cross_pair_similarities,
     cross_similarity_from_stats,
+    embedding_ranks,
     pair_similarities,
     similarity_from_stats,
     unmasked_terms,
@@ -25,6 +26,7 @@ from .base import (
     MaskedEngine,
     chunk_bounds,
     chunk_length,
+    leave_one_out_masks,
 )
 from .kernels import (
     leave_one_out_similarities,
@@ -55,7 +57,103 @@ def _one_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-class GAPEngine(MaskedEngine):
+class PooledMaps:
+    """What both GAP engines do with the pooled maps on the CPU, in numpy.
+
+    The embeddings (``embed``), and the cross family: the new images'
+    embeddings with map ``k`` masked against reference embeddings, whose
+    size (``n x n_reference`` per map) needs no accelerator. Closed forms as
+    in the per-image family: ``G[t, j] - x_tk r_jk`` with the masked row's
+    sum and squared norm, through the same formulas and snapping
+    (``cross_similarity_from_stats``); Spearman ranks the masked embeddings.
+    """
+
+    def _set_pooled(self, features, similarity, chunk_mb, dtype):
+        self.dtype = np.asarray(features).dtype if dtype is None else np.dtype(dtype)
+        # Read only: the kernels write into arrays of their own.
+        self.pooled = np.asarray(features, dtype=np.float64, order="C")
+        self.similarity = similarity
+        self.chunk_mb = chunk_mb
+        self.n_images, self.n_maps = self.pooled.shape
+        self._closed_form = similarity != "spearman"
+
+    def embed(self, keep):
+        """Embeddings with only the maps in ``keep`` left, in the input's dtype."""
+        dtype = self.dtype if self.dtype in (np.float32, np.float64) else np.float64
+        return (self.pooled * np.asarray(keep, dtype=bool)).astype(dtype, copy=False)
+
+    def _cross_reference(self, reference):
+        """What every cross chunk reads of ``reference``, computed once."""
+        reference = np.asarray(reference, dtype=np.float64)
+        if not self._closed_form:
+            return embedding_ranks(reference)
+        features = self.pooled
+        sq_norms = np.einsum("nd,nd->n", reference, reference)
+        return (
+            reference,
+            features @ reference.T,
+            features.sum(axis=1),
+            np.einsum("nd,nd->n", features, features),
+            unmasked_terms(
+                self.similarity, reference.sum(axis=1), sq_norms, self.n_maps
+            ),
+        )
+
+    def _cross_similarities(self, stats, start, stop):
+        """Cross similarities with map ``k`` masked, ``k`` in ``start .. stop - 1``.
+
+        ``start == stop`` masks a map of zeros: the unmasked similarities by
+        the same formulas.
+        """
+        if not self._closed_form:
+            keep = leave_one_out_masks(self.n_maps, start, stop)
+            if start == stop:
+                keep = np.ones((1, self.n_maps), dtype=bool)
+            ranks = embedding_ranks(self.pooled[None] * keep[:, None, :])
+            return cross_pair_similarities(ranks, stats, "pearson")
+        reference, gram, sums, sq_norms, terms = stats
+        values = self.pooled[:, start:stop].T
+        columns = reference[:, start:stop].T
+        if start == stop:
+            values, columns = np.zeros((1, self.n_images)), np.zeros((1, 1))
+        return cross_similarity_from_stats(
+            self.similarity,
+            gram[None] - values[:, :, None] * columns[:, None, :],
+            sums - values,
+            sq_norms - values * values,
+            terms,
+            self.n_maps,
+        )
+
+    def full_cross(self, reference):
+        """Unmasked similarities to ``reference``; see :class:`MaskedEngine`."""
+        stats = self._cross_reference(reference)
+        return self._cross_similarities(stats, 0, 0)[0]
+
+    def cross(self, reference):
+        """The cross family against ``reference``; see :class:`MaskedEngine`."""
+        stats = self._cross_reference(reference)
+        n, n_reference = self.n_images, len(reference)
+        # The masked Grams, their similarities and the products that make them;
+        # Spearman adds the masked embeddings and their ranks.
+        per_item = 3 * 8 * n * n_reference
+        if not self._closed_form:
+            per_item += 2 * 8 * n * self.n_maps
+        bounds = chunk_bounds(
+            self.n_maps, chunk_length(per_item, self.chunk_mb, self.n_maps)
+        )
+        tasks = (
+            functools.partial(self._cross_chunk, stats, start, stop)
+            for start, stop in bounds
+        )
+        return Family(len(bounds), tasks)
+
+    def _cross_chunk(self, stats, start, stop):
+        similarities = self._cross_similarities(stats, start, stop)
+        return ChunkResult(start, stop, None, None, similarities)
+
+
+class GAPEngine(PooledMaps, MaskedEngine):
     """Engine for embeddings that are one number per map (global average pooling).
 
     Masking map ``k`` zeroes dimension ``k`` of an embedding. For cosine,
@@ -84,13 +182,8 @@ class GAPEngine(MaskedEngine):
     """
 
     def __init__(self, features, similarity, chunk_mb=DEFAULT_CHUNK_MB, dtype=None):
-        self.dtype = np.asarray(features).dtype if dtype is None else np.dtype(dtype)
-        # Read only: the kernels write into arrays of their own.
-        self.features = np.asarray(features, dtype=np.float64, order="C")
-        self.similarity = similarity
-        self.chunk_mb = chunk_mb
-        self.n_images, self.n_maps = self.features.shape
-        self._closed_form = similarity != "spearman"
+        self._set_pooled(features, similarity, chunk_mb, dtype)
+        self.features = self.pooled
 
     def _step(self, dataset=True, per_image=False, prefix=False):
         """Masked networks per chunk."""
@@ -280,8 +373,3 @@ class GAPEngine(MaskedEngine):
             pairs,
         )
         return ChunkResult(start, stop, pairs, None)
-
-    def embed(self, keep):
-        """Embeddings with only the maps in ``keep`` left, in the input's dtype."""
-        dtype = self.dtype if self.dtype in (np.float32, np.float64) else np.float64
-        return (self.features * np.asarray(keep, dtype=bool)).astype(dtype, copy=False)

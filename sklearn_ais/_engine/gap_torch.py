@@ -48,6 +48,7 @@ from .base import (
     leave_one_out_masks,
     prefix_masks,
 )
+from .gap import PooledMaps
 
 # Float64 arrays of one chunk's size alive at once, per output value: the
 # similarities and their gathered terms, then the sort's values and indices,
@@ -296,12 +297,15 @@ def _warn_cpu_scoring(comparison, device):
     )
 
 
-class TorchGAPEngine(MaskedEngine):
+class TorchGAPEngine(PooledMaps, MaskedEngine):
     """The GAP engine's closed forms in torch, on any device (float64).
 
     The same families as :class:`~sklearn_ais._engine.gap.GAPEngine`, with
     chunk results as tensors on the device, scored there by the comparisons
-    ``pair_comparison`` and ``per_image_comparison`` make.
+    ``pair_comparison`` and ``per_image_comparison`` make. ``embed`` and the
+    cross family (new images against fitted ones, ``n x n_reference`` per
+    map) run in numpy on the CPU, as in the numba engine
+    (:class:`~sklearn_ais._engine.gap.PooledMaps`).
 
     Parameters
     ----------
@@ -320,13 +324,8 @@ class TorchGAPEngine(MaskedEngine):
     def __init__(
         self, features, similarity, device, chunk_mb=DEFAULT_CHUNK_MB, dtype=None
     ):
-        self.dtype = np.asarray(features).dtype if dtype is None else np.dtype(dtype)
-        self._numpy = np.asarray(features, dtype=np.float64, order="C")
+        self._set_pooled(features, similarity, chunk_mb, dtype)
         self.device = torch.device(device)
-        self.similarity = similarity
-        self.chunk_mb = chunk_mb
-        self.n_images, self.n_maps = self._numpy.shape
-        self._closed_form = similarity != "spearman"
 
     # Put on the device when first used: ``embed`` (``transform``) needs no
     # device, so a fitted selector still transforms where it is gone.
@@ -334,7 +333,7 @@ class TorchGAPEngine(MaskedEngine):
     @functools.cached_property
     def features(self):
         """The pooled maps on the device, float64."""
-        return torch.tensor(self._numpy, device=self.device)
+        return torch.tensor(self.pooled, device=self.device)
 
     @functools.cached_property
     def _rows(self):
@@ -525,8 +524,3 @@ class TorchGAPEngine(MaskedEngine):
             )
         )
         return ChunkResult(start, stop, self._pairs(gram, sums, sq_norms), None)
-
-    def embed(self, keep):
-        """Embeddings with only the maps in ``keep`` left, in the input's dtype."""
-        dtype = self.dtype if self.dtype in (np.float32, np.float64) else np.float64
-        return (self._numpy * np.asarray(keep, dtype=bool)).astype(dtype, copy=False)

@@ -109,11 +109,8 @@ class _TorchEngine(MaskedEngine):
             self.similarity, gram.cpu().numpy(), sums, sq_norms, batch.shape[-1]
         )
 
-    @functools.cached_property
-    def _unmasked(self):
-        """Unmasked embeddings (float64, on the device) and their terms."""
-        with torch.inference_mode():
-            full = self._embed_all().double()
+    def _columns(self, full):
+        """Column embeddings (float64 tensor on the device) and their terms."""
         if self.similarity == "spearman":
             return full, None
         sums, sq_norms = full.sum(dim=-1), full.pow(2).sum(dim=-1)
@@ -122,15 +119,23 @@ class _TorchEngine(MaskedEngine):
         )
         return full, terms
 
-    def _per_image(self, embeddings, batch=None):
-        """``(k, n, d)`` masked embeddings to ``(k, n, n)`` per-image similarities.
+    @functools.cached_property
+    def _unmasked(self):
+        """Unmasked embeddings (float64, on the device) and their terms."""
+        with torch.inference_mode():
+            return self._columns(self._embed_all().double())
+
+    def _per_image(self, embeddings, batch=None, columns=None):
+        """``(k, n, d)`` masked embeddings to ``(k, n, m)`` similarities to columns.
 
         Row ``t`` of configuration ``c`` is image ``t``'s embedding in that
-        configuration against every unmasked embedding: with one map masked
-        in every image, row ``t`` is also the embedding with that map masked
-        in image ``t`` alone (an image's embedding depends on its maps only).
+        configuration against every column embedding, by default the
+        unmasked ones (``m = n``): with one map masked in every image, row
+        ``t`` is also the embedding with that map masked in image ``t`` alone
+        (an image's embedding depends on its maps only). ``columns`` (from
+        ``_columns``) are other images' for the cross family.
         """
-        full, terms = self._unmasked
+        full, terms = columns or self._unmasked
         batch, sums, sq_norms = batch or self._float64(embeddings)
         if self.similarity == "spearman":
             return cross_pair_similarities(batch, full.cpu().numpy(), "spearman")
@@ -139,10 +144,9 @@ class _TorchEngine(MaskedEngine):
             self.similarity, gram, sums, sq_norms, terms, full.shape[-1]
         )
 
-    def _step(self, per_image=False):
-        per_config = self._bytes_per_config()
-        if per_image:
-            per_config += 3 * 8 * self.n_images**2
+    def _step(self, n_columns=0):
+        """Masked networks per chunk, with ``n_columns`` per-image columns."""
+        per_config = self._bytes_per_config() + 3 * 8 * self.n_images * n_columns
         return chunk_length(per_config, self.chunk_mb, self.n_maps)
 
     @contextlib.contextmanager
@@ -215,13 +219,40 @@ class _TorchEngine(MaskedEngine):
 
     def leave_one_out(self, *, dataset=True, per_image=False):
         """The leave-one-map-out family; see :class:`MaskedEngine`."""
-        bounds = chunk_bounds(self.n_maps, self._step(per_image))
+        bounds = chunk_bounds(self.n_maps, self._step(self.n_images * per_image))
         if per_image:
             self._unmasked  # computed once, before the threads start
         tasks = (
             functools.partial(
                 self._leave_one_out_chunk, start, stop, dataset, per_image
             )
+            for start, stop in bounds
+        )
+        return Family(len(bounds), tasks)
+
+    def _reference(self, reference):
+        """Reference embeddings as columns: a float64 tensor and their terms."""
+        reference = torch.as_tensor(np.asarray(reference), device=self.device)
+        return self._columns(reference.double())
+
+    def full_cross(self, reference):
+        """Unmasked similarities to ``reference``; see :class:`MaskedEngine`."""
+        columns = self._reference(reference)
+        with torch.inference_mode():
+            return self._per_image(self._embed_all()[None], columns=columns)[0]
+
+    def _cross_chunk(self, columns, start, stop):
+        with torch.inference_mode():
+            embeddings = self._leave_one_out_embeddings(start, stop)
+            cross = self._per_image(embeddings, columns=columns)
+        return ChunkResult(start, stop, None, None, cross)
+
+    def cross(self, reference):
+        """The cross family against ``reference``; see :class:`MaskedEngine`."""
+        columns = self._reference(reference)
+        bounds = chunk_bounds(self.n_maps, self._step(len(reference)))
+        tasks = (
+            functools.partial(self._cross_chunk, columns, start, stop)
             for start, stop in bounds
         )
         return Family(len(bounds), tasks)

@@ -1,6 +1,8 @@
 """The one task runner: families of masked networks, scored chunk by chunk.
 
-Every estimator computes AIS through these functions. Chunks of a family run
+Every estimator computes AIS through these functions: ``leave_one_out_ais``
+(the selector's and the explainer's ``fit``), ``selection_path`` (the
+selector's path) and ``cross_ais`` (the explainer's ``explain``). Chunks of a family run
 in joblib threads (numpy, torch and the compiled kernels release the GIL);
 joblib's ``pre_dispatch`` makes only a few tasks at a time, so only a few
 chunks are in memory whatever the number of maps. Each chunk is scored
@@ -147,6 +149,55 @@ def leave_one_out_ais(
         if per_image:
             ais_per_image[:, start:stop] = baseline_per_image[:, None] - masked
     return AISScores(baseline, ais, baseline_per_image, ais_per_image)
+
+
+def cross_ais(engine, reference, human, comparison, *, n_jobs=None, verbose=0):
+    """Per-image AIS of new images against fitted ones, from the cross family.
+
+    New image ``t``'s score is the correlation of its similarities to the
+    fitted images' unmasked embeddings with its human similarities to them;
+    its AIS for map ``k`` is the drop when ``k`` is masked in ``t``.
+
+    Parameters
+    ----------
+    engine : MaskedEngine
+        The engine of the new images' maps.
+    reference : ndarray of shape (n_reference, embedding_dim)
+        The fitted images' unmasked embeddings.
+    human : ndarray of shape (n_images, n_reference)
+        Human similarities of the new images to the fitted ones (NaN:
+        unrated).
+    comparison : str
+        How model and human similarities are compared.
+    n_jobs : int or None, default=None
+        Threads.
+    verbose : int, default=0
+        Progress bar when non-zero.
+
+    Returns
+    -------
+    baseline_per_image : ndarray of shape (n_images,)
+        Each new image's score with every map kept.
+    ais_per_image : ndarray of shape (n_images, n_maps)
+        ``baseline_per_image[t]`` minus the score with map ``k`` masked.
+    """
+    images = engine.cross_comparison(human, comparison)
+    baseline = images.score(engine.full_cross(reference)[None])[:, 0]
+    ais = np.empty((engine.n_images, engine.n_maps))
+
+    def score(chunk):
+        return chunk.start, chunk.stop, images.score(chunk.cross)
+
+    for start, stop, masked in _run_engine_family(
+        engine,
+        engine.cross(reference),
+        score,
+        n_jobs=n_jobs,
+        description="AIS (new images)",
+        verbose=verbose,
+    ):
+        ais[:, start:stop] = baseline[:, None] - masked
+    return baseline, ais
 
 
 def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbose=0):
