@@ -18,3 +18,12 @@ def test_ais_statistics_and_comparison():
     assert same["ks_statistic"] == 0.0 and same["pearson_r"] == pytest.approx(1.0)
     shifted = compare_ais(a, rng.normal(loc=1.0, size=400))
     assert shifted["ks_pvalue"] < 1e-6 and "pearson_r" not in shifted
+
+
+def test_compare_ais_without_a_common_finite_pair_is_nan():
+    from sklearn_ais.analysis import compare_ais
+
+    # Same shape, but no entry finite on both sides: no correlation.
+    result = compare_ais([1.0, 2.0, np.nan, np.nan], [np.nan, np.nan, 1.0, 2.0])
+    assert result["ks_statistic"] == 0.0
+    assert np.isnan(result["pearson_r"]) and np.isnan(result["pearson_pvalue"])

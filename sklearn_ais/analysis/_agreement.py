@@ -132,18 +132,9 @@ def match_entropy_correlation(match, entropy_a, entropy_b):
     >>> result["r"] < 0, result["n"]
     (True, 3)
     """
-    match = np.asarray(match, np.float64)
     max_entropy = np.maximum(np.asarray(entropy_a, float), np.asarray(entropy_b, float))
-    keep = np.isfinite(match) & np.isfinite(max_entropy)
-    x, y = match[keep], max_entropy[keep]
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return {"r": float("nan"), "pvalue": float("nan"), "n": int(len(x))}
-    result = stats.pearsonr(x, y)
-    return {
-        "r": float(result.statistic),
-        "pvalue": float(result.pvalue),
-        "n": int(len(x)),
-    }
+    r, pvalue, n = _pearson_test(match, max_entropy, min_pairs=3)
+    return {"r": r, "pvalue": pvalue, "n": n}
 
 
 def _pearson(a, b):
@@ -151,3 +142,18 @@ def _pearson(a, b):
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     both = np.isfinite(a) & np.isfinite(b)
     return compare(a[both], b[both], "pearson") if both.sum() > 1 else np.nan
+
+
+def _pearson_test(a, b, *, min_pairs=2):
+    """Pearson r, its two-sided p-value and the pairs finite in both.
+
+    ``r`` and the p-value are NaN with fewer than ``min_pairs`` pairs or a
+    constant side.
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    both = np.isfinite(a) & np.isfinite(b)
+    x, y = a[both], b[both]
+    if len(x) < min_pairs or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan"), float("nan"), int(len(x))
+    result = stats.pearsonr(x, y)
+    return float(result.statistic), float(result.pvalue), int(len(x))

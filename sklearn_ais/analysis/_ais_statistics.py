@@ -5,6 +5,8 @@ import pandas as pd
 from scipy import stats
 from sklearn.utils._param_validation import validate_params
 
+from ._agreement import _pearson_test
+
 
 @validate_params({"ais_per_image": ["array-like"]}, prefer_skip_nested_validation=True)
 def ais_statistics(ais_per_image):
@@ -91,12 +93,5 @@ def compare_ais(ais_a, ais_b):
     ks = stats.ks_2samp(a[np.isfinite(a)], b[np.isfinite(b)])
     result = {"ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue)}
     if a.shape == b.shape:
-        both = np.isfinite(a) & np.isfinite(b)
-        x, y = a[both], b[both]
-        if np.ptp(x) > 0 and np.ptp(y) > 0:
-            pearson = stats.pearsonr(x, y)
-            result["pearson_r"] = float(pearson.statistic)
-            result["pearson_pvalue"] = float(pearson.pvalue)
-        else:
-            result["pearson_r"] = result["pearson_pvalue"] = float("nan")
+        result["pearson_r"], result["pearson_pvalue"], _ = _pearson_test(a, b)
     return result
