@@ -9,67 +9,33 @@ masked map and one image at a time.
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
-from _brute_force import COMPARISONS, SIMILARITIES, compare, pair_similarity, upper
-from _data import noisy_similarity
+from _brute_force import COMPARISONS, SIMILARITIES, pair_similarity, upper
+from _data import (
+    as_csv,
+    noisy_similarity,
+    pairs_of,
+    rated_compare,
+    unrate,
+    unrated_problem,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.model_selection import KFold, cross_val_score
+from sklearn.model_selection import KFold
 
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer, RSAScorer
 from sklearn_ais._engine import leave_one_out_ais, make_engine, selection_path
 from sklearn_ais._human import read_human_pairs
 from sklearn_ais._similarity import PairComparison, PerImageComparison
 from sklearn_ais.model_selection import (
-    PairShuffleSplit,
     bootstrap_2oi,
     compare_architectures,
     compare_full_vs_retained,
-    compare_selection_controls,
     mantel_test,
-    noise_ceiling,
 )
 
 ATOL = 1e-10
-
-
-def unrate(H, fraction, seed=0):
-    """``H`` with a random ``fraction`` of its pairs NaN on both sides."""
-    H = np.array(H, dtype=np.float64)
-    rows, cols = np.triu_indices(len(H), 1)
-    drop = np.random.default_rng(seed).random(len(rows)) < fraction
-    H[rows[drop], cols[drop]] = H[cols[drop], rows[drop]] = np.nan
-    return H
-
-
-def as_csv(tmp_path, H):
-    """``H`` written as a CSV with empty cells for NaN, read back as users do."""
-    ids = [f"img{i}" for i in range(len(H))]
-    path = tmp_path / "ratings.csv"
-    pd.DataFrame(H, index=ids, columns=ids).to_csv(path, na_rep="")
-    return pd.read_csv(path, index_col=0)
-
-
-def problem(n=9, p=6, fraction=0.3, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, p)), unrate(noisy_similarity(rng, n), fraction, seed)
-
-
-def rated_compare(z, h, comparison):
-    """The brute-force comparison on the rated pairs only."""
-    rated = ~np.isnan(h)
-    return compare(np.asarray(z)[rated], h[rated], comparison)
-
-
-def pairs_of(E, similarity):
-    n = len(E)
-    return [
-        pair_similarity(E[i], E[j], similarity)
-        for i in range(n)
-        for j in range(i + 1, n)
-    ]
 
 
 def brute_dataset(maps, H, similarity, comparison, embed, order):
@@ -120,7 +86,7 @@ def rows_of(maps):
 def test_selector_on_a_csv_with_empty_cells_equals_brute_force(
     tmp_path, similarity, comparison
 ):
-    X, H = problem()
+    X, H = unrated_problem()
     y = as_csv(tmp_path, H)
     assert y.isna().to_numpy().sum() > 0
     selector = AISFeatureMapSelector(
@@ -140,7 +106,7 @@ def test_selector_on_a_csv_with_empty_cells_equals_brute_force(
 @pytest.mark.parametrize("comparison", COMPARISONS)
 @pytest.mark.parametrize("similarity", SIMILARITIES)
 def test_per_image_ais_equals_brute_force(tmp_path, similarity, comparison):
-    X, H = problem(fraction=0.4, seed=1)
+    X, H = unrated_problem(fraction=0.4, seed=1)
     maps = X[:, :, None, None]
     y = as_csv(tmp_path, H)
     explainer = AISHeatmapExplainer(
@@ -181,7 +147,7 @@ def test_torch_engines_equal_brute_force(kind, similarity, comparison):
     from sklearn_ais._engine.gap_torch import TorchGAPEngine
 
     if kind == "gap-torch":
-        X, H = problem(fraction=0.35, seed=4)
+        X, H = unrated_problem(fraction=0.35, seed=4)
         maps, embed = X, rows_of
         engine = TorchGAPEngine(X, similarity, "cpu")
         atol = ATOL
@@ -212,7 +178,7 @@ def test_torch_engines_equal_brute_force(kind, similarity, comparison):
 
 @pytest.mark.parametrize("comparison", COMPARISONS)
 def test_complete_y_gives_the_same_bits_either_way(comparison):
-    X, H = problem(fraction=0.0)
+    X, H = unrated_problem(fraction=0.0)
     fits = [
         AISFeatureMapSelector(comparison=comparison, missing=missing).fit(X, H)
         for missing in ("raise", "ignore")
@@ -227,11 +193,11 @@ def test_complete_y_gives_the_same_bits_either_way(comparison):
 
 
 def test_default_refuses_nan_and_names_missing_ignore(tmp_path):
-    X, H = problem()
+    X, H = unrated_problem()
     y = as_csv(tmp_path, H)
     maps = X[:, :, None, None]
     # explain's block of new-by-fitted judgments, after a complete fit.
-    complete_X, complete_H = problem(fraction=0.0)
+    complete_X, complete_H = unrated_problem(fraction=0.0)
     complete_maps = complete_X[:, :, None, None]
     explainer = AISHeatmapExplainer(featurizer="passthrough")
     with warnings.catch_warnings():
@@ -253,7 +219,7 @@ def test_default_refuses_nan_and_names_missing_ignore(tmp_path):
 
 
 def test_scorer_follows_the_estimator_and_its_own_setting(tmp_path):
-    X, H = problem()
+    X, H = unrated_problem()
     y = as_csv(tmp_path, H)
     selector = AISFeatureMapSelector(missing="ignore").fit(X, y)
     expected = rated_compare(
@@ -271,7 +237,7 @@ def test_scorer_follows_the_estimator_and_its_own_setting(tmp_path):
 
 
 def test_bad_patterns_of_unrated_pairs_are_refused():
-    X, H = problem(fraction=0.0)
+    X, H = unrated_problem(fraction=0.0)
     selector = AISFeatureMapSelector(missing="ignore")
     one_sided = H.copy()
     one_sided[0, 3] = np.nan
@@ -303,7 +269,7 @@ def test_bad_patterns_of_unrated_pairs_are_refused():
 
 
 def test_image_with_one_rated_pair_gets_nan_per_image_ais_and_a_warning():
-    X, H = problem(fraction=0.0)
+    X, H = unrated_problem(fraction=0.0)
     H[2, 3:] = H[3:, 2] = np.nan
     H[2, 0] = H[0, 2] = np.nan  # image 2 keeps the pair (1, 2) alone
     explainer = AISHeatmapExplainer(featurizer="passthrough", missing="ignore")
@@ -317,7 +283,7 @@ def test_image_with_one_rated_pair_gets_nan_per_image_ais_and_a_warning():
 
 
 def test_explain_block_with_unrated_pairs_equals_brute_force(tmp_path):
-    X, H = problem(n=12, fraction=0.0, seed=6)
+    X, H = unrated_problem(n=12, fraction=0.0, seed=6)
     fitted, new = np.arange(8), np.arange(8, 12)
     block = unrate(H, 0.3, seed=2)[np.ix_(new, fitted)]
     explainer = AISHeatmapExplainer(
@@ -378,7 +344,7 @@ def test_model_values_at_unrated_pairs_change_nothing(seed, fraction, comparison
 
 
 def test_image_level_cv_with_unrated_pairs_equals_brute_force(tmp_path):
-    X, H = problem(n=20, p=6, fraction=0.3, seed=9)
+    X, H = unrated_problem(n=20, p=6, fraction=0.3, seed=9)
     y = as_csv(tmp_path, H)
     cv = KFold(3, shuffle=True, random_state=0)
     selector = AISFeatureMapSelector(missing="ignore")
@@ -400,64 +366,8 @@ def test_image_level_cv_with_unrated_pairs_equals_brute_force(tmp_path):
     assert np.isfinite(null).all()
 
 
-# --- the pair-level split ---------------------------------------------------------
-
-
-def test_pair_split_is_disjoint_covers_the_pairs_and_holds_out_a_fifth():
-    splitter = PairShuffleSplit(n_splits=4, random_state=0)
-    n_pairs = 20 * 19 // 2
-    tests = []
-    for train, test in splitter.split_pairs(20):
-        assert np.intersect1d(train, test).size == 0
-        np.testing.assert_array_equal(np.union1d(train, test), np.arange(n_pairs))
-        assert len(test) == int(np.ceil(0.2 * n_pairs))
-        tests.append(test)
-    assert not all(np.array_equal(tests[0], t) for t in tests[1:])
-    with pytest.raises(ValueError, match="at least 3"):
-        next(PairShuffleSplit(test_size=0.2).split_pairs(4))
-
-
-@pytest.mark.parametrize("comparison", ["spearman", "kendall"])
-def test_pair_level_protocol_equals_brute_force(tmp_path, comparison):
-    X, H = problem(n=14, p=8, fraction=0.1, seed=7)
-    y = as_csv(tmp_path, H)
-    splitter = PairShuffleSplit(n_splits=2, random_state=0)
-    selector = AISFeatureMapSelector(comparison=comparison, missing="ignore")
-    result = compare_full_vs_retained(selector, X, y, cv=splitter)
-    rows, cols = np.triu_indices(len(X), 1)
-    h = upper(H)
-    for f, (train, test) in enumerate(splitter.split_pairs(len(X))):
-        np.testing.assert_array_equal(result.splits[f][1], test)
-        # Fitted on the train pairs alone: the test pairs unrated.
-        H_train = H.copy()
-        H_train[rows[test], cols[test]] = H_train[cols[test], rows[test]] = np.nan
-        fitted = AISFeatureMapSelector(comparison=comparison, missing="ignore").fit(
-            X, H_train
-        )
-        np.testing.assert_array_equal(result.supports[f], fitted.support_)
-        for name, E in (("full", X), ("retained", X * fitted.support_)):
-            z = np.asarray(pairs_of(E, "cosine"))
-            expected = rated_compare(z[test], h[test], comparison)
-            assert getattr(result, name)[f] == pytest.approx(expected, abs=ATOL)
-
-
-def test_pair_split_is_refused_where_images_are_split():
-    X, H = problem(fraction=0.0)
-    # scikit-learn's own CV would read pair indices as image indices.
-    ids = [f"i{k}" for k in range(len(H))]
-    y = pd.DataFrame(H, index=ids, columns=ids)
-    with pytest.raises(TypeError, match="split_pairs"):
-        cross_val_score(
-            AISFeatureMapSelector(), X, y, cv=PairShuffleSplit(), scoring=RSAScorer()
-        )
-    with pytest.raises(ValueError, match="splits pairs"):
-        compare_selection_controls(AISFeatureMapSelector(), X, H, cv=PairShuffleSplit())
-    with pytest.raises(ValueError, match="every subject to rate"):
-        noise_ceiling(np.stack([unrate(H, 0.2), H]), cv=2)
-
-
 def test_bootstrap_with_unrated_pairs_equals_brute_force_estimate(tmp_path):
-    X, H = problem(n=12, fraction=0.25, seed=8)
+    X, H = unrated_problem(n=12, fraction=0.25, seed=8)
     table = bootstrap_2oi(X, as_csv(tmp_path, H), n_bootstrap=20, missing="ignore")
     expected = rated_compare(pairs_of(X, "cosine"), upper(H), "spearman")
     assert table.loc["model", "estimate"] == pytest.approx(expected, abs=ATOL)
