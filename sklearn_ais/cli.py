@@ -20,8 +20,15 @@ import pandas as pd
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
-from ._human import labelled_matrix, read_human_pairs
-from .model_selection import FullVsRetained, compare_selection_controls, noise_ceiling
+from .io import (
+    _show,
+    _subjects_target,
+    match_images,
+    read_similarity,
+    read_subjects,
+    subject_files,
+)
+from .model_selection import FullVsRetained, run_study
 from .selection import AISFeatureMapSelector
 
 __all__ = ["main"]
@@ -36,14 +43,10 @@ RUN_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError, MemoryE
 
 DEFAULT_MODEL = "efficientnet_lite0"
 DEMO_OUT = "sklearn_ais_demo_report"
-MATRIX_FORMATS = (".csv", ".tsv", ".npy", ".mat")
-LABELLED_FORMATS = (".csv", ".tsv")
 # Modest defaults: the controls and the bootstrap add a few seconds to the
 # demo (docs/design.md has the measurement).
 RANDOM_DRAWS = 10
 BOOTSTRAP = 500
-# Ids or file names shown in an error, at most.
-SHOWN = 10
 
 
 def _synthetic_demo(args):
@@ -95,32 +98,38 @@ DEMOS = {"images": _images_demo, "synthetic": _synthetic_demo}
 DATA_SIZES = {"images": 96, "synthetic": 120}
 
 
-def _study(X, y, args, *, target="auto", device="auto", missing="raise"):
-    """Fit the selector (and explainer), cross-validate, return the objects.
+def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more):
+    """:func:`~sklearn_ais.model_selection.run_study` with the command's
+    options, printed as the command reports it.
 
     The cross-validation scores Full, Retained and the same-size controls on
     the same folds, records each fold's retained maps and bootstraps the
     test images (``--random-draws``, ``--bootstrap``).
     """
-    from .explain import AISHeatmapExplainer
-
-    options = {
-        "target": target,
-        "missing": missing,
-        "device": device,
-        "n_jobs": args.n_jobs,
-        "verbose": args.verbose,
-    }
-    selector = AISFeatureMapSelector(**options).fit(X, y)
+    selector = AISFeatureMapSelector(
+        target=target,
+        missing=missing,
+        device=device,
+        n_jobs=args.n_jobs,
+        verbose=args.verbose,
+    )
+    cv = RepeatedKFold(
+        n_splits=args.folds, n_repeats=args.repeats, random_state=args.seed
+    )
+    study = run_study(
+        selector,
+        X,
+        y,
+        cv=cv,
+        n_random=args.random_draws,
+        n_bootstrap=args.bootstrap,
+        random_state=args.seed,
+        **more,
+    )
+    selector = study.selector
     print(
         f"All-data 2OI {selector.baseline_score_:.3f}; the best prefix keeps "
         f"{selector.n_features_} maps (2OI {np.nanmax(selector.scores_path_):.3f})."
-    )
-    explainer = None
-    if np.ndim(X) == 4:
-        explainer = AISHeatmapExplainer(featurizer="passthrough", **options).fit(X, y)
-    cv = RepeatedKFold(
-        n_splits=args.folds, n_repeats=args.repeats, random_state=args.seed
     )
     print(
         f"Image-level {args.folds}-fold cross-validation repeated {args.repeats} "
@@ -129,18 +138,38 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise"):
         f"activation, top variance; {args.bootstrap} bootstrap samples of the "
         "images."
     )
-    result = compare_selection_controls(
-        AISFeatureMapSelector(**options),
-        X,
-        y,
-        cv=cv,
-        n_random=args.random_draws,
-        n_bootstrap=args.bootstrap,
-        random_state=args.seed,
+    print(FullVsRetained.summary(study.controls))
+    print(study.controls.summary())
+    if study.ceiling is not None:
+        print(study.ceiling.summary())
+    return study
+
+
+def _write_report(args, study, **report):
+    """The study's report folder, for either command; prints its path."""
+    from .report import write_report
+
+    page = write_report(
+        args.out,
+        selector=study.selector,
+        result=study.controls,
+        explainer=study.explainer,
+        ceiling=study.ceiling,
+        parameters={"command": args.command, **_parameters(args)},
+        **report,
     )
-    print(FullVsRetained.summary(result))
-    print(result.summary())
-    return selector, explainer, result
+    print(f"Report: {page.resolve()}")
+    return 0
+
+
+def _check_folds(args, n_images, images):
+    """Each test fold needs pairs of images to score."""
+    most = n_images // MIN_TEST_IMAGES
+    if args.folds > most:
+        raise _UsageError(
+            f"argument --folds: at most {most} folds for {images} (each test "
+            f"fold needs {MIN_TEST_IMAGES} images), got {args.folds}"
+        )
 
 
 def _parameters(args):
@@ -152,283 +181,24 @@ def _parameters(args):
 
 
 def demo(args):
-    """Run the protocol on an embedded data set and write its report.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed ``demo`` options.
-
-    Returns
-    -------
-    status : int
-        The exit status, 0.
-    """
-    from .report import write_report
-
-    start = time.perf_counter()
+    """``sklearn-ais demo``: the study of an embedded data set, reported."""
     data = DEMOS[args.data](args)
-    selector, explainer, result = _study(data["X"], data["y"], args)
+    study = _study(data["X"], data["y"], args)
     if data["relevant"] is not None:
         relevant = data["relevant"]
-        top = set(selector.ais_ranking_.argsort()[: len(relevant)])
+        top = set(study.selector.ais_ranking_.argsort()[: len(relevant)])
         print(
             f"Relevant maps among the top {len(relevant)} by AIS: "
             f"{len(top & set(relevant))}/{len(relevant)}."
         )
-    page = write_report(
-        args.out,
-        selector=selector,
-        result=result,
-        explainer=explainer,
+    return _write_report(
+        args,
+        study,
         images=data["images"],
-        parameters={"command": "demo", **_parameters(args)},
         seeds={"data": args.seed, "cv": args.seed, "controls": args.seed},
         title=f"sklearn-ais demo ({args.data})",
         ceiling_note="the demo's data set has no per-subject matrices",
     )
-    print(f"Report: {page.resolve()}")
-    print(f"Wall time: {time.perf_counter() - start:.1f} s")
-    return 0
-
-
-def _show(names):
-    names = [str(n) for n in names]
-    shown = ", ".join(names[:SHOWN])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > SHOWN else "")
-
-
-def _square(values, path, how):
-    if values.ndim != 2 or values.shape[0] != values.shape[1]:
-        raise ValueError(
-            f"The matrix {path} is not square: {how} gives shape "
-            f"{values.shape}; it must be n x n for n images."
-        )
-
-
-def _read_ids(path, n):
-    """Ids from a text file, one a line, in the matrix's order."""
-    ids = [line.strip() for line in Path(path).read_text().splitlines()]
-    ids = [i for i in ids if i]
-    if len(ids) != n:
-        raise ValueError(
-            f"--ids {path} holds {len(ids)} ids (one a line) but the matrix "
-            f"is {n} x {n}."
-        )
-    duplicated = pd.Index(ids)[pd.Index(ids).duplicated()]
-    if len(duplicated):
-        raise ValueError(f"--ids {path} has duplicated ids: {_show(duplicated)}.")
-    return ids
-
-
-def _read_array(path, variable):
-    if path.suffix.lower() == ".npy":
-        if variable is not None:
-            raise ValueError("--variable is for .mat files; the matrix is a .npy.")
-        return np.load(path, allow_pickle=False), "np.load"
-    from scipy.io import loadmat
-
-    contents = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
-    if variable is not None:
-        if variable not in contents:
-            raise ValueError(
-                f"--variable {variable!r} is not in {path}; it holds "
-                f"{_show(sorted(contents))}."
-            )
-        return np.asarray(contents[variable]), f"variable {variable!r}"
-    if len(contents) != 1:
-        raise ValueError(
-            f"{path} holds {len(contents)} variables ({_show(sorted(contents))}): "
-            "name the matrix with --variable NAME."
-        )
-    ((name, value),) = contents.items()
-    return np.asarray(value), f"variable {name!r}"
-
-
-def read_similarity(path, *, ids_file=None, variable=None):
-    """The human matrix of ``sklearn-ais run`` as a labelled DataFrame.
-
-    .csv/.tsv: ids in the first column and the header row (read with
-    ``index_col=0`` and checked by the library's reading of ``y``); .npy/.mat
-    carry no ids, so ``ids_file`` (one id per line, in the matrix's order) is
-    required. Ids are strings; the columns are ordered as the index.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in MATRIX_FORMATS:
-        raise ValueError(
-            f"--similarity {path}: unknown format {suffix!r}; expected one of "
-            f"{', '.join(MATRIX_FORMATS)}."
-        )
-    if not path.is_file():
-        raise FileNotFoundError(f"--similarity {path}: no such file.")
-    if suffix in LABELLED_FORMATS:
-        if ids_file is not None or variable is not None:
-            raise ValueError(
-                f"{path} carries its ids (first column and header row): "
-                "--ids and --variable are for .npy and .mat matrices."
-            )
-        return _read_labelled(path)
-    values, how = _read_array(path, variable)
-    _square(values, path, how)
-    if ids_file is None:
-        raise ValueError(
-            f"{path} carries no ids: give --ids FILE, one id per line in the "
-            "matrix's order (ids are matched to the image file names' stems)."
-        )
-    ids = _read_ids(ids_file, len(values))
-    values = labelled_matrix(pd.DataFrame(values, index=ids, columns=ids))
-    return pd.DataFrame(values, index=ids, columns=ids)
-
-
-def _read_labelled(path):
-    """A .csv/.tsv matrix with its ids in the first column and header row."""
-    sep = "," if path.suffix.lower() == ".csv" else "\t"
-    frame = pd.read_csv(path, index_col=0, sep=sep)
-    _square(frame.to_numpy(), path, "reading the first column as the ids")
-    values = labelled_matrix(frame)
-    ids = [str(i) for i in frame.index]
-    return pd.DataFrame(values, index=ids, columns=ids)
-
-
-def _subject_frame(frame, ids, name):
-    """A subject's labelled matrix in the order of ``ids``; its ids must be
-    the same set."""
-    known, own = set(ids), set(frame.index)
-    if known != own:
-        problems = []
-        if known - own:
-            problems.append(f"ids missing: {_show([i for i in ids if i not in own])}")
-        if own - known:
-            extra = [i for i in frame.index if i not in known]
-            problems.append(f"ids not in the similarity matrix: {_show(extra)}")
-        raise ValueError(
-            f"--subjects {name}: its ids differ from the similarity matrix's "
-            f"({'; '.join(problems)})."
-        )
-    return frame.loc[ids, ids]
-
-
-def subject_files(directory):
-    """The .csv/.tsv files of a folder (hidden files ignored), by name."""
-    return sorted(
-        p
-        for p in Path(directory).iterdir()
-        if p.is_file()
-        and not p.name.startswith(".")
-        and p.suffix.lower() in LABELLED_FORMATS
-    )
-
-
-def read_subjects(path, ids):
-    """The per-subject matrices of ``--subjects``, labelled by ``ids``.
-
-    A folder: every .csv/.tsv file in it (hidden files ignored) is one
-    subject's matrix, labelled like the main matrix (ids in the first column
-    and header row, the same ids in any order), read in file-name order. A
-    .npy file: an array of shape (n_subjects, n, n), rows and columns in the
-    order of the main matrix's ids. At least 2 subjects, every pair rated.
-    """
-    path = Path(path)
-    if path.is_dir():
-        files = subject_files(path)
-        frames = [_subject_frame(_read_labelled(f), ids, f.name) for f in files]
-        names = [f.name for f in files]
-    elif path.suffix.lower() == ".npy" and path.is_file():
-        values = np.load(path, allow_pickle=False)
-        n = len(ids)
-        if values.ndim != 3 or values.shape[1:] != (n, n):
-            raise ValueError(
-                f"--subjects {path}: shape {values.shape}; expected "
-                f"(n_subjects, {n}, {n}), one matrix per subject with rows and "
-                "columns in the order of the similarity matrix's ids."
-            )
-        frames = [pd.DataFrame(v, index=ids, columns=ids) for v in values]
-        names = [f"subject {k}" for k in range(len(frames))]
-    elif path.suffix.lower() == ".npy":
-        raise FileNotFoundError(f"--subjects {path}: no such file.")
-    else:
-        raise ValueError(
-            f"--subjects {path}: expected a folder of .csv/.tsv matrices (one "
-            "per subject) or a .npy array of shape (n_subjects, n, n)."
-        )
-    if len(frames) < 2:
-        raise ValueError(
-            f"--subjects {path}: a noise ceiling needs at least 2 subjects; "
-            f"found {len(frames)}."
-        )
-    off_diagonal = ~np.eye(len(ids), dtype=bool)
-    for name, frame in zip(names, frames):
-        if np.isnan(frame.to_numpy(dtype=float)[off_diagonal]).any():
-            raise ValueError(
-                f"--subjects: {name} has unrated (empty) pairs; the noise "
-                "ceiling needs every subject to rate every pair."
-            )
-    return frames, names
-
-
-def _subjects_target(frames, names, target):
-    """What every subject's matrix holds, read before any work is done.
-
-    With ``auto``, each matrix's diagonal is read: largest of every row for
-    similarities, smallest for dissimilarities (then also so in every test
-    block). Every subject must hold the same kind, so that their mean
-    matrices mean something.
-    """
-    kinds = {
-        name: read_human_pairs(frame, len(frame), target=target).target
-        for name, frame in zip(names, frames)
-    }
-    if len(set(kinds.values())) > 1:
-        listed = "; ".join(f"{name}: {kind}" for name, kind in kinds.items())
-        raise ValueError(
-            "--subjects: the matrices do not all hold the same kind of values "
-            f"(read by their diagonals: {listed[:300]}); give "
-            "--subjects-target similarity or dissimilarity."
-        )
-    return next(iter(kinds.values()))
-
-
-def match_images(directory, ids):
-    """Image paths in the order of ``ids``, matched by file-name stem.
-
-    Files whose extension PIL does not read, and hidden files, are ignored.
-    Images without an id and ids without an image are both listed in the
-    error; nothing is matched by sorted order.
-    """
-    from PIL import Image
-
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"--images {directory}: no such directory.")
-    extensions = {e.lower() for e in Image.registered_extensions()}
-    files = sorted(
-        p
-        for p in directory.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in extensions
-    )
-    by_stem = {}
-    for file in files:
-        if file.stem in by_stem:
-            raise ValueError(
-                f"--images {directory}: two images share the name {file.stem!r} "
-                f"({by_stem[file.stem].name}, {file.name})."
-            )
-        by_stem[file.stem] = file
-    known = set(ids)
-    no_image = [i for i in ids if i not in by_stem]
-    no_id = [by_stem[s].name for s in by_stem if s not in known]
-    if no_image or no_id:
-        problems = []
-        if no_image:
-            problems.append(f"ids without an image: {_show(no_image)}")
-        if no_id:
-            problems.append(f"images without an id: {_show(no_id)}")
-        raise ValueError(
-            f"The images of {directory} do not match the matrix's ids (matched "
-            f"by file-name stem): {'; '.join(problems)}."
-        )
-    return pd.Series([os.fspath(by_stem[i]) for i in ids], index=pd.Index(ids))
 
 
 def _featurizer(args):
@@ -447,52 +217,29 @@ def _featurizer(args):
 
 
 def run(args):
-    """Study a folder of images and a human similarity matrix; write the report.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed ``run`` options.
-
-    Returns
-    -------
-    status : int
-        The exit status, 0.
-    """
-    from .report import write_report
-
-    start = time.perf_counter()
+    """``sklearn-ais run``: the study of the user's images and matrix, reported."""
     y = read_similarity(args.similarity, ids_file=args.ids, variable=args.variable)
     images = match_images(args.images, list(y.index))
-    subjects = None
+    subjects, subjects_target = None, "auto"
     if args.subjects is not None:
         subjects, names = read_subjects(args.subjects, list(y.index))
         subjects_target = _subjects_target(subjects, names, args.subjects_target)
         print(
             f"{len(subjects)} subjects' matrices ({subjects_target}): {_show(names)}."
         )
-    most = len(y) // MIN_TEST_IMAGES
-    if args.folds > most:
-        raise _UsageError(
-            f"argument --folds: at most {most} folds for {len(y)} images (each "
-            f"test fold needs {MIN_TEST_IMAGES} images), got {args.folds}"
-        )
+    _check_folds(args, len(y), f"{len(y)} images")
     print(f"{len(y)} images matched to the matrix's ids; network: {args.model}.")
     maps = _featurizer(args).fit_transform(images)
-    selector, explainer, result = _study(
-        maps, y, args, target=args.target, device=args.device, missing=args.missing
+    study = _study(
+        maps,
+        y,
+        args,
+        target=args.target,
+        device=args.device,
+        missing=args.missing,
+        subjects=subjects,
+        subjects_target=subjects_target,
     )
-    ceiling = None
-    if subjects is not None:
-        # The blocks of Full and Retained, in the study's comparison.
-        ceiling = noise_ceiling(
-            subjects,
-            cv=result.splits,
-            comparison=selector.comparison,
-            target=subjects_target,
-            random_state=args.seed,
-        )
-        print(ceiling.summary())
     inputs = {"similarity": args.similarity, "images": list(images)}
     if args.ids is not None:
         inputs["ids"] = args.ids
@@ -501,22 +248,15 @@ def run(args):
     if args.subjects is not None:
         folder = Path(args.subjects)
         inputs["subjects"] = subject_files(folder) if folder.is_dir() else folder
-    page = write_report(
-        args.out,
-        selector=selector,
-        result=result,
-        explainer=explainer,
+    return _write_report(
+        args,
+        study,
         images=images,
-        parameters={"command": "run", **_parameters(args)},
         seeds={"cv": args.seed, "controls": args.seed},
         inputs=inputs,
         title=f"sklearn-ais run: {Path(args.similarity).name}",
-        ceiling=ceiling,
         ceiling_note="no per-subject matrices were given (--subjects)",
     )
-    print(f"Report: {page.resolve()}")
-    print(f"Wall time: {time.perf_counter() - start:.1f} s")
-    return 0
 
 
 class _UsageError(Exception):
@@ -589,12 +329,7 @@ def _build_parser():
         demo_parser,
         seed_help="seed of the generated data set, the folds, the random "
         "subsets and the bootstrap",
-    )
-    demo_parser.add_argument(
-        "--verbose",
-        type=_integer(0),
-        default=0,
-        help="0: quiet; 1: progress bars; default: %(default)s",
+        verbose=0,
     )
     demo_parser.set_defaults(func=demo)
 
@@ -678,19 +413,15 @@ def _build_parser():
         "auto reads their diagonals; default: %(default)s",
     )
     _add_protocol_options(
-        run_parser, seed_help="seed of the folds, the random subsets and the bootstrap"
-    )
-    run_parser.add_argument(
-        "--verbose",
-        type=_integer(0),
-        default=1,
-        help="0: quiet; 1: progress bars; default: %(default)s",
+        run_parser,
+        seed_help="seed of the folds, the random subsets and the bootstrap",
+        verbose=1,
     )
     run_parser.set_defaults(func=run)
     return parser
 
 
-def _add_protocol_options(parser, *, seed_help):
+def _add_protocol_options(parser, *, seed_help, verbose):
     parser.add_argument(
         "--folds",
         type=_integer(2),
@@ -731,19 +462,19 @@ def _add_protocol_options(parser, *, seed_help):
         default=None,
         help="threads of the AIS computation (-1: all CPUs); default: 1",
     )
+    parser.add_argument(
+        "--verbose",
+        type=_integer(0),
+        default=verbose,
+        help="0: quiet; 1: progress bars; default: %(default)s",
+    )
 
 
 def _check_args(args):
     """Checks that need several options or the data set's size."""
     if args.command == "demo":
         n_images = DATA_SIZES[args.data]
-        most = n_images // MIN_TEST_IMAGES
-        if args.folds > most:
-            raise _UsageError(
-                f"argument --folds: at most {most} folds for the {n_images} "
-                f"images of --data {args.data} (each test fold needs "
-                f"{MIN_TEST_IMAGES} images), got {args.folds}"
-            )
+        _check_folds(args, n_images, f"the {n_images} images of --data {args.data}")
 
 
 def _one_line(text):
@@ -775,7 +506,8 @@ def main(argv=None):
 
     See Also
     --------
-    sklearn_ais.model_selection.compare_full_vs_retained : The protocol run.
+    sklearn_ais.model_selection.run_study : The study the commands run.
+    sklearn_ais.io.read_similarity : How ``run`` reads ``--similarity``.
 
     Examples
     --------
@@ -792,7 +524,10 @@ def main(argv=None):
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     try:
-        return args.func(args)
+        start = time.perf_counter()
+        status = args.func(args)
+        print(f"Wall time: {time.perf_counter() - start:.1f} s")
+        return status
     except _UsageError as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ PUBLIC_MODULES = [
     "sklearn_ais.analysis",
     "sklearn_ais.datasets",
     "sklearn_ais.exceptions",
+    "sklearn_ais.io",
     "sklearn_ais.explain",
     "sklearn_ais.featurizers",
     "sklearn_ais.model_selection",

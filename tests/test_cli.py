@@ -61,7 +61,7 @@ def test_library_errors_during_a_run_give_one_line(capsys, monkeypatch):
     def fail(*args, **kwargs):
         raise FileNotFoundError("first line\nsecond line")
 
-    monkeypatch.setattr(cli, "compare_selection_controls", fail)
+    monkeypatch.setattr(cli, "run_study", fail)
     assert main(["demo", "--data", "synthetic", "--folds", "2", "--repeats", "1"]) == 1
     line = _one_line_error(capsys)
     assert line.endswith("FileNotFoundError: first line second line")

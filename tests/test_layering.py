@@ -27,6 +27,7 @@ MODEL_SELECTION = (
     "_ceiling",
     "_study",
     "_pairs",
+    "_protocol",
 )
 ESTIMATORS = {
     f"{PACKAGE}.{name}"
@@ -53,6 +54,8 @@ FORBIDDEN = {
     "estimators": CLI | PACKAGE_ROOT,
     # The report draws fitted estimators; it reads the package's version.
     "report": CLI,
+    # Reading a study's files: the command and Python users call it.
+    "io": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT | {f"{PACKAGE}.report"},
 }
 # module (without the package prefix): its layer.
 LAYERS = {
@@ -61,6 +64,7 @@ LAYERS = {
     "_human": "numpy core",
     "_heatmaps": "numpy core",
     "_files": "numpy core",
+    "io": "io",
     "analysis": "figures",
     **{
         f"analysis.{module}": "figures"

@@ -31,6 +31,12 @@ POSITIONAL = {
     "compare_full_vs_retained": _MODEL_DATA,
     "mantel_test": _MODEL_DATA,
     "compare_selection_controls": _MODEL_DATA,
+    "run_study": _MODEL_DATA,
+    # The files they read, as pd.read_csv(filepath_or_buffer, *).
+    "read_similarity": ("path",),
+    "read_subjects": ("path", "ids"),
+    "match_images": ("directory", "ids"),
+    "subject_files": ("directory",),
     # The study's two axes, as cross_validate(estimator, X, y).
     "compare_architectures": ("featurizers", "datasets"),
     # The data it resamples, as a metric takes its arrays.

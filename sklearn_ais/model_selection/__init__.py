@@ -10,12 +10,15 @@
 * :func:`noise_ceiling`: what the human data allow on the same test blocks.
 * :func:`compare_architectures`: architectures x data sets x folds (Aim 4).
 * :func:`bootstrap_2oi`: pattern-bootstrap intervals of a fixed model's 2OI.
+* :func:`run_study`: the whole study of one data set (the selector, its
+  heatmaps, the controls and the ceiling), as ``sklearn-ais`` runs it.
 """
 
 from ._bootstrap import bootstrap_2oi
 from ._ceiling import NoiseCeiling, noise_ceiling
 from ._controls import SelectionControls, compare_selection_controls
 from ._pairs import PairShuffleSplit
+from ._protocol import run_study
 from ._study import compare_architectures
 from ._validation import FullVsRetained, compare_full_vs_retained, mantel_test
 
@@ -30,4 +33,5 @@ __all__ = [
     "compare_selection_controls",
     "mantel_test",
     "noise_ceiling",
+    "run_study",
 ]
