@@ -221,9 +221,7 @@ def deletion_curves(
     from sklearn.model_selection import KFold, check_cv
     from sklearn.utils import check_random_state
 
-    from ._engine import embeddings_of
-    from ._human import read_human_pairs
-    from ._similarity import PairComparison, pair_similarities
+    from .metrics import second_order_isomorphism
 
     if not isinstance(y, pd.DataFrame):
         raise ValueError(
@@ -241,14 +239,6 @@ def deletion_curves(
     for fold, (train, test) in enumerate(splits):
         fitted = clone(explainer).fit([items[i] for i in train], y.iloc[train])
         test_images = _decoded(items, test)
-        human = read_human_pairs(
-            y.iloc[test],
-            len(test),
-            target=fitted.target_,
-            similarity=fitted.similarity,
-            missing=fitted.missing,
-        )
-        comparison = PairComparison(human.pairs, fitted.comparison)
         if heatmaps == "per_image":
             block = y.iloc[test, train]
             rankings = {"ais": fitted.explain(test_images, block).heatmaps}
@@ -267,9 +257,15 @@ def deletion_curves(
                         edit_image(image, rank, percent, fill=fill, keep=keep, rng=rng)
                         for image, rank in zip(test_images, ranking)
                     ]
-                    maps = fitted.featurizer_.transform(edited)
-                    model = pair_similarities(embeddings_of(maps), fitted.similarity)
-                    score = comparison.score(model)
+                    # The test block, read as the fitted explainer reads y.
+                    score = second_order_isomorphism(
+                        y.iloc[test],
+                        fitted.featurizer_.transform(edited),
+                        similarity=fitted.similarity,
+                        comparison=fitted.comparison,
+                        target=fitted.target_,
+                        missing=fitted.missing,
+                    )
                     if percent in (0, 100):
                         shared[percent] = score
                 rows.append((fold, method, float(percent), score))

@@ -2,9 +2,9 @@
 
 from sklearn.utils._param_validation import StrOptions, validate_parameter_constraints
 
-from ._engine import embeddings_of
-from ._human import MISSING, TARGETS, item_ids, read_human_pairs
-from ._similarity import COMPARISONS, SIMILARITIES, PairComparison, pair_similarities
+from ._human import MISSING, TARGETS, item_ids
+from ._similarity import COMPARISONS, SIMILARITIES
+from .metrics import _score_against, second_order_isomorphism
 
 
 def _steps_of(estimator):
@@ -133,26 +133,8 @@ default=None
             f"missing={self.missing!r})"
         )
 
-    def missing_for(self, estimator):
-        """How ``y``'s NaN pairs are read when scoring ``estimator``.
-
-        Parameters
-        ----------
-        estimator : object
-            A fitted estimator or pipeline, or None.
-
-        Returns
-        -------
-        {"raise", "ignore"}
-            This scorer's ``missing``, or else that of the last step of
-            ``estimator`` with a fitted ``target_``, or else ``"raise"``.
-        """
-        if self.missing is not None:
-            return self.missing
-        return getattr(_reading_step(estimator), "missing", "raise")
-
     def settings_for(self, estimator):
-        """``(similarity, target)`` used to score ``estimator``.
+        """How ``estimator`` is scored: its similarity and reading of ``y``.
 
         Parameters
         ----------
@@ -161,8 +143,13 @@ default=None
 
         Returns
         -------
-        similarity, target : str
-            The first-order similarity and the reading of ``y``.
+        dict
+            ``similarity`` (the first-order similarity), ``target`` (the
+            reading of ``y``) and ``missing`` (what its NaN pairs mean): this
+            scorer's values, or else those of the last step of ``estimator``
+            with a fitted ``target_``, or else ``"cosine"``, ``"auto"`` and
+            ``"raise"``. The keywords of
+            :func:`~sklearn_ais.metrics.second_order_isomorphism`.
         """
         model_similarity, model_target = model_reading(estimator)
         similarity = self.similarity
@@ -184,35 +171,10 @@ default=None
                 f"with target_={model_target!r}: it would read y the other way. "
                 "Leave target=None to read y as the estimator did."
             )
-        return similarity, target
-
-    def _score(
-        self,
-        embeddings,
-        y,
-        similarity,
-        target,
-        ids=None,
-        model_target=None,
-        missing="raise",
-    ):
-        embeddings = embeddings_of(embeddings)
-        human = read_human_pairs(
-            y,
-            len(embeddings),
-            target=target,
-            similarity=similarity,
-            ids=ids,
-            missing=missing,
-        )
-        if model_target is not None and human.target != model_target:
-            raise ValueError(
-                f"target='auto' reads y here as {human.target}, but the estimator "
-                f"was fitted with target_={model_target!r}. Leave target=None to "
-                "read y as the estimator did."
-            )
-        model = pair_similarities(embeddings, similarity)
-        return PairComparison(human.pairs, self.comparison).score(model)
+        missing = self.missing
+        if missing is None:
+            missing = getattr(_reading_step(estimator), "missing", "raise")
+        return {"similarity": similarity, "target": target, "missing": missing}
 
     def score_embeddings(self, embeddings, y):
         """2OI of given embeddings ``(n, d)`` (or feature maps) against ``y``.
@@ -231,16 +193,11 @@ default=None
         Returns
         -------
         float
-            The second-order isomorphism (greater is better).
+            :func:`~sklearn_ais.metrics.second_order_isomorphism` of the
+            embeddings with this scorer's settings.
         """
-        similarity, target = self.settings_for(None)
-        return self._score(
-            embeddings,
-            y,
-            similarity,
-            target,
-            item_ids(embeddings),
-            missing=self.missing_for(None),
+        return second_order_isomorphism(
+            y, embeddings, comparison=self.comparison, **self.settings_for(None)
         )
 
     def score_model(self, estimator, embeddings, y, ids=None):
@@ -262,11 +219,13 @@ default=None
         float
             The second-order isomorphism (greater is better).
         """
-        similarity, target = self.settings_for(estimator)
-        _, model_target = model_reading(estimator)
-        missing = self.missing_for(estimator)
-        return self._score(
-            embeddings, y, similarity, target, ids, model_target, missing
+        return _score_against(
+            y,
+            embeddings,
+            comparison=self.comparison,
+            ids=ids,
+            fitted_target=model_reading(estimator)[1],
+            **self.settings_for(estimator),
         )
 
     def __call__(self, estimator, X, y):

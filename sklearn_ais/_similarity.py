@@ -85,16 +85,23 @@ def similarity_from_stats(similarity, gram, sums, sq_norms, n_dims):
         similarities, snapped to a grid of about 1e-12 of their scale so that
         exactly equal similarities tie.
     """
+    return _closed_form(
+        similarities_from_stats, similarity, gram, sums, sq_norms, n_dims
+    )
+
+
+def _closed_form(kernel, similarity, gram, *arrays_then_n_dims):
+    """Run a closed-form ``kernel`` in place on ``gram`` (C-contiguous float64).
+
+    The statistics (every argument but the last, ``n_dims``) are passed as
+    C-contiguous float64 arrays, the layout the compiled kernels read.
+    """
     if similarity not in SIMILARITY_CODES:
         raise ValueError(f"No closed form for similarity={similarity!r}.")
+    *arrays, n_dims = arrays_then_n_dims
     gram = np.ascontiguousarray(gram, dtype=np.float64)
-    similarities_from_stats(
-        SIMILARITY_CODES[similarity],
-        gram,
-        np.ascontiguousarray(sums, dtype=np.float64),
-        np.ascontiguousarray(sq_norms, dtype=np.float64),
-        n_dims,
-    )
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
+    kernel(SIMILARITY_CODES[similarity], gram, *arrays, n_dims)
     return gram
 
 
@@ -193,18 +200,15 @@ def cross_similarity_from_stats(
         The similarities (``gram`` itself when it is C-contiguous float64). The
         diagonal ``[c, t, t]`` is not a pair of two images; callers drop it.
     """
-    if similarity not in SIMILARITY_CODES:
-        raise ValueError(f"No closed form for similarity={similarity!r}.")
-    gram = np.ascontiguousarray(gram, dtype=np.float64)
-    cross_similarities_from_stats(
-        SIMILARITY_CODES[similarity],
+    return _closed_form(
+        cross_similarities_from_stats,
+        similarity,
         gram,
-        np.ascontiguousarray(row_sums, dtype=np.float64),
-        np.ascontiguousarray(row_sq_norms, dtype=np.float64),
+        row_sums,
+        row_sq_norms,
         terms,
         n_dims,
     )
-    return gram
 
 
 def cross_pair_similarities(masked, full, similarity="cosine"):
@@ -436,22 +440,89 @@ def rated_pairs(human_pairs):
     return None if rated.all() else np.flatnonzero(rated)
 
 
-def compare(a, b, comparison="spearman"):
-    """Correlation of two vectors (for example two upper triangles).
+def compare(a, b, comparison="spearman", *, pairs=None):
+    """Correlation of vectors ``a`` with ``b`` (for example two upper triangles).
+
+    With model pair similarities as ``a`` and human pairs as ``b`` this is
+    the pair-level core of the second-order isomorphism: every 2OI of the
+    package (:func:`pair_alignment`, the scorer, the studies, the bootstrap)
+    is computed here.
 
     Parameters
     ----------
-    a, b : array-like of shape (n,)
-        The vectors.
+    a : array-like of shape (n,) or (k, n)
+        The vector, or ``k`` candidate vectors compared one by one.
+    b : array-like of shape (n,)
+        The reference vector; NaN entries (unrated pairs) are left out of
+        every comparison (pairwise-complete).
     comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
         See :class:`PairComparison`.
+    pairs : array-like of int or None, default=None
+        Indices of the entries to compare (into ``b`` and the last axis of
+        ``a``), in their order; repeats count as often as they appear (a
+        bootstrap sample's pairs). None compares every entry.
 
     Returns
     -------
-    float
+    float or ndarray of shape (k,)
         NaN when either vector is constant.
+
+    Examples
+    --------
+    >>> from sklearn_ais._similarity import compare
+    >>> compare([1.0, 2.0, 3.0, 5.0], [0.1, 0.2, 0.4, 0.3])
+    0.8
+    >>> round(compare([1.0, 2.0, 3.0, 5.0], [0.1, 0.2, 0.4, 0.3], pairs=[0, 1, 2]), 6)
+    1.0
     """
-    return PairComparison(b, comparison).score(a)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if pairs is not None:
+        a, b = np.take(a, pairs, axis=-1), np.take(b, pairs)
+    scores = PairComparison(b, comparison).score_many(a.reshape(-1, a.shape[-1]))
+    return float(scores[0]) if a.ndim == 1 else scores
+
+
+def pair_alignment(
+    embeddings, human_pairs, *, similarity="cosine", comparison="spearman", pairs=None
+):
+    """The second-order isomorphism of embeddings with the human pairs.
+
+    The model's pair similarities (:func:`pair_similarities`) compared with
+    the human pair similarities (:func:`compare`): the one recipe of the
+    2OI, which :func:`sklearn_ais.metrics.second_order_isomorphism` wraps
+    after reading ``y``.
+
+    Parameters
+    ----------
+    embeddings : ndarray of shape (n, d) or (k, n, d)
+        One set of ``n`` embeddings, or ``k`` sets scored one by one.
+    human_pairs : ndarray of shape (n * (n - 1) // 2,)
+        The human pair similarities, strict upper triangle row by row; NaN
+        for an unrated pair.
+    similarity : {"cosine", "pearson", "spearman", "euclidean"}, default="cosine"
+        See :func:`pair_similarities`.
+    comparison : {"spearman", "pearson", "r2", "kendall"}, default="spearman"
+        See :class:`PairComparison`.
+    pairs : array-like of int or None, default=None
+        Condensed indices of the pairs to compare (held-out pairs, a
+        bootstrap sample's pairs with repeats); None compares every pair.
+
+    Returns
+    -------
+    float or ndarray of shape (k,)
+        The 2OI; NaN when it is undefined (constant similarities).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais._similarity import pair_alignment, pair_similarities
+    >>> E = np.random.default_rng(0).normal(size=(5, 3))
+    >>> round(pair_alignment(E, pair_similarities(E)), 6)
+    1.0
+    """
+    model = pair_similarities(embeddings, similarity)
+    return compare(model, human_pairs, comparison, pairs=pairs)
 
 
 def others(matrix, t):

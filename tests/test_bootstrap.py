@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from sklearn_ais._similarity import pair_indices
 from sklearn_ais.model_selection import bootstrap_2oi
+from sklearn_ais.model_selection._bootstrap import resampled_pairs
 
 
 def _explicit(X, H, n_bootstrap, seed, comparison):
@@ -49,6 +51,20 @@ def test_bootstrap_matches_explicit_pairs(comparison):
     test = stats.spearmanr if comparison == "spearman" else stats.pearsonr
     estimate = test(similarity_pairs(X, "cosine"), H[np.triu_indices(15, 1)])
     assert row["estimate"] == pytest.approx(estimate.statistic, abs=1e-12)
+
+
+def test_resampled_pairs_index_the_upper_triangle():
+    counts = np.array([2, 0, 1, 3])
+    rows, cols = pair_indices(len(counts))
+    sample = [0, 0, 2, 3, 3, 3]
+    expected = [
+        (sample[p], sample[q])
+        for p in range(len(sample))
+        for q in range(p + 1, len(sample))
+        if sample[p] != sample[q]
+    ]
+    got = resampled_pairs(counts)
+    assert list(zip(rows[got], cols[got])) == expected
 
 
 def test_models_share_the_resamples_and_ids_are_checked():

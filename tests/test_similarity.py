@@ -12,6 +12,7 @@ from scipy.spatial import distance
 from sklearn_ais._similarity import (
     PairComparison,
     compare,
+    pair_alignment,
     pair_similarities,
     similarity_from_stats,
     similarity_matrix,
@@ -285,3 +286,32 @@ def test_similarity_from_stats_takes_any_layout(similarity):
 def test_similarity_from_stats_has_no_spearman_closed_form():
     with pytest.raises(ValueError, match="No closed form"):
         similarity_from_stats("spearman", np.zeros((1, 3)), *np.zeros((2, 1, 3)), 4)
+
+
+@pytest.mark.parametrize("comparison", COMPARISONS)
+def test_compare_takes_pairs_with_repeats_and_batches(comparison):
+    rng = np.random.default_rng(2)
+    target = rng.standard_normal(15)
+    target[4] = np.nan  # an unrated pair is left out wherever it is drawn
+    candidates = rng.standard_normal((3, 15))
+    pairs = np.array([0, 2, 2, 4, 7, 7, 7, 9, 14, 1])
+    batch = compare(candidates, target, comparison, pairs=pairs)
+    assert batch.shape == (3,)
+    for k, row in enumerate(candidates):
+        explicit = PairComparison(target[pairs], comparison).score(row[pairs])
+        assert compare(row, target, comparison, pairs=pairs) == explicit
+        assert batch[k] == explicit
+
+
+@pytest.mark.parametrize("similarity", SIMILARITIES)
+def test_pair_alignment_is_compare_of_pair_similarities(similarity):
+    E = _embeddings(3)
+    human = np.random.default_rng(3).standard_normal(36)
+    model = pair_similarities(E, similarity)
+    assert pair_alignment(E, human, similarity=similarity) == compare(model, human)
+    test = np.arange(0, 36, 3)
+    assert pair_alignment(
+        E, human, similarity=similarity, comparison="kendall", pairs=test
+    ) == compare(model[test], human[test], "kendall")
+    batch = pair_alignment(np.stack([E, E[::-1]]), human, similarity=similarity)
+    assert batch[0] == compare(model, human)

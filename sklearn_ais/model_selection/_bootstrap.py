@@ -25,23 +25,29 @@ from .._human import MISSING, TARGETS, item_ids, read_human_pairs
 from .._similarity import (
     COMPARISONS,
     SIMILARITIES,
-    PairComparison,
+    compare,
     pair_indices,
     similarity_matrix,
+    upper_triangle,
 )
 
 
 def resampled_pairs(counts):
-    """Pairs ``(a, b)`` of local image indices of a sample with these counts.
+    """Condensed indices of the pairs of a sample with these counts.
 
     ``counts[i]`` copies of image ``i``; every pair of sample positions
-    except those of an image with itself, in the sample's order.
+    except those of an image with itself, in the sample's order, as indices
+    into the strict upper triangle (row by row) of the ``n x n`` matrices of
+    the ``n = len(counts)`` images. A pair drawn twice appears twice.
     """
-    sample = np.repeat(np.arange(len(counts)), counts)
+    n = len(counts)
+    sample = np.repeat(np.arange(n), counts)
     rows, cols = pair_indices(len(sample))
     a, b = sample[rows], sample[cols]
     keep = a != b
-    return a[keep], b[keep]
+    # The sample is sorted, so a < b: pair (a, b)'s place in the triangle.
+    a, b = a[keep], b[keep]
+    return a * n - a * (a + 1) // 2 + b - a - 1
 
 
 def human_matrix(y, n_images, *, target, similarity, ids=None, missing="raise"):
@@ -63,7 +69,8 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
     ----------
     blocks : list of (index, models, human)
         Per fold: the global indices of its test images, a dict of model
-        similarity matrices ``(t, t)`` and the human matrix ``(t, t)``.
+        similarity matrices ``(t, t)`` and the human matrix ``(t, t)``
+        (only their upper triangles are read).
     n_images : int
         Number of images drawn per sample (every image of the study).
     n_bootstrap : int
@@ -81,20 +88,26 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
         pairs, left out of the mean).
     """
     names = list(blocks[0][1])
+    pairs = [
+        (index, _stacked_pairs(models, names), upper_triangle(human))
+        for index, models, human in blocks
+    ]
     values = np.full((n_bootstrap, len(blocks), len(names)), np.nan)
     for b in range(n_bootstrap):
         counts = np.bincount(rng.randint(0, n_images, n_images), minlength=n_images)
-        for f, (index, models, human) in enumerate(blocks):
+        for f, (index, models, human) in enumerate(pairs):
             local = counts[index]
             if np.count_nonzero(local) < 3:
                 continue
-            a, c = resampled_pairs(local)
-            candidates = np.stack([models[name][a, c] for name in names])
-            values[b, f] = PairComparison(human[a, c], comparison).score_many(
-                candidates
-            )
+            sample = resampled_pairs(local)
+            values[b, f] = compare(models, human, comparison, pairs=sample)
     means = np.nanmean(values, axis=1)
     return {name: means[:, k] for k, name in enumerate(names)}
+
+
+def _stacked_pairs(matrices, names):
+    """The upper triangles of the named similarity matrices, one row each."""
+    return np.stack([upper_triangle(matrices[name]) for name in names])
 
 
 def interval_frame(estimates, distributions, confidence):
@@ -218,12 +231,10 @@ def bootstrap_2oi(
         ids=item_ids(first),
         missing=missing,
     )
-    everything = np.ones(n_images, dtype=int)
-    a, c = resampled_pairs(everything)
-    estimates = {
-        name: PairComparison(human[a, c], comparison).score(m[a, c])
-        for name, m in matrices.items()
-    }
+    scores = compare(
+        _stacked_pairs(matrices, matrices), upper_triangle(human), comparison
+    )
+    estimates = dict(zip(matrices, scores))
     blocks = [(np.arange(n_images), matrices, human)]
     rng = check_random_state(random_state)
     distributions = bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng)
