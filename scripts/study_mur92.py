@@ -87,7 +87,7 @@ for label, value in (
     ("Retained", result.retained.mean()),
     ("ceiling, subject vs others (lower)", bounds["lower"]),
     ("ceiling, subject vs all (upper)", bounds["upper"]),
-    ("mean matrix, sqrt(reliability)", bounds["ceiling"]),
+    ("mean matrix, sqrt(reliability)", bounds["attenuation_bound"]),
 ):
     print(f"  {label:36s}{value:.4f}")
 

@@ -13,12 +13,17 @@ from ._plotting.heatmaps import (
     SaliencyPrecisionRecallDisplay,
 )
 from ._plotting.selection import AISDistributionDisplay, SelectionPathDisplay
-from ._plotting.studies import ArchitectureComparisonDisplay, SelectionControlsDisplay
+from ._plotting.studies import (
+    ArchitectureComparisonDisplay,
+    FullVsRetainedDisplay,
+    SelectionControlsDisplay,
+)
 
 __all__ = [
     "AISDistributionDisplay",
     "ArchitectureComparisonDisplay",
     "DeletionCurveDisplay",
+    "FullVsRetainedDisplay",
     "HeatmapDisplay",
     "SaliencyComparisonDisplay",
     "SaliencyPrecisionRecallDisplay",

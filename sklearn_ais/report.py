@@ -41,12 +41,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from . import __version__
 from ._files import file_sha256
+from ._statistics import paired_ttest
 from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
+from .model_selection._ceiling import LABELS as CEILING_COLUMNS
 from .model_selection._controls import CONTROL_LABELS
 
 __all__ = ["write_report"]
@@ -59,14 +60,6 @@ FIGURES = {
     "ais_distribution": "Distribution of the dataset AIS",
     "selection_controls": "Retained against same-size controls",
     "heatmaps": "Per-image heatmaps",
-}
-# The noise ceiling's columns, labelled as NoiseCeiling.summary labels them.
-CEILING_LABELS = {
-    "lower": "one subject vs the mean of the others (lower)",
-    "upper": "one subject vs the mean of all (upper)",
-    "r_half": "mean matrix, split-half r (half the subjects)",
-    "reliability": "mean matrix, Spearman-Brown reliability",
-    "ceiling": "mean matrix, attenuation bound sqrt(reliability)",
 }
 NO_CEILING = "no per-subject matrices were given"
 BOOTSTRAP_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
@@ -122,126 +115,54 @@ def _save(figure, path):
     figure.savefig(path, dpi=110)
 
 
-def _ceiling_lines(ceiling):
-    """The noise ceiling's means over folds, as horizontal lines by label."""
-    means = ceiling.to_frame().mean()
-    return {
-        "ceiling: subject vs others (lower)": means["lower"],
-        "ceiling: subject vs all (upper)": means["upper"],
-        "sqrt(split-half reliability)": means["ceiling"],
+def _single_figure(figsize, draw):
+    """A figure of one axes, on which ``draw(ax)`` draws a Display."""
+    figure = _figure(figsize=figsize)
+    draw(figure.add_subplot())
+    return figure
+
+
+def _figures(selector, result, explainer, images, controls, ceiling, n_heatmaps):
+    """The report's figures by name, each drawn by its Display."""
+    from ._plotting.common import _grid
+    from .plotting import (
+        AISDistributionDisplay,
+        FullVsRetainedDisplay,
+        HeatmapDisplay,
+        SelectionControlsDisplay,
+        SelectionPathDisplay,
+    )
+
+    figures = {
+        "full_vs_retained": _single_figure(
+            (4.2, 4.0),
+            lambda ax: FullVsRetainedDisplay.from_result(
+                result, ceiling=ceiling, ax=ax
+            ),
+        ),
+        "selection_path": _single_figure(
+            (5.5, 3.8), lambda ax: SelectionPathDisplay.from_estimator(selector, ax=ax)
+        ),
+        "ais_distribution": _single_figure(
+            (5.5, 3.8),
+            lambda ax: AISDistributionDisplay.from_estimator(
+                selector, by_support=True, bins=40, ax=ax
+            ),
+        ),
     }
-
-
-def full_vs_retained_figure(result, ceiling=None):
-    """The paper's Figure 1: mean test 2OI, paired error bars, fold lines;
-    the noise ceiling's means as dashed lines when given."""
-    figure = _figure(figsize=(4.2, 4.0))
-    ax = figure.add_subplot()
-    means = [result.full.mean(), result.retained.mean()]
-    error = result.standard_error
-    ax.bar(
-        [0, 1],
-        means,
-        width=0.6,
-        color=["0.7", "C0"],
-        yerr=[error, error],
-        capsize=8,
-        zorder=1,
-    )
-    for full, retained in zip(result.full, result.retained):
-        ax.plot(
-            [0, 1],
-            [full, retained],
-            color="0.3",
-            alpha=0.35,
-            linewidth=0.8,
-            marker="o",
-            markersize=3,
-            zorder=2,
+    if controls is not None:
+        figures["selection_controls"] = _single_figure(
+            (6.0, 4.0),
+            lambda ax: SelectionControlsDisplay.from_result(
+                controls, ceiling=ceiling, ax=ax
+            ),
         )
-    ax.set_xticks([0, 1], ["Full", "Retained"])
-    ax.set_ylabel("test 2OI (held-out images)")
-    test = result.ttest
-    ax.set_title(
-        f"{len(result.full)} folds; t({len(result.full) - 1}) = "
-        f"{test.statistic:.2f}, p = {test.pvalue:.2g}",
-        fontsize=9,
-    )
-    ax.axhline(0, color="0.2", linewidth=0.6)
-    if ceiling is not None:
-        for k, (label, value) in enumerate(_ceiling_lines(ceiling).items()):
-            ax.axhline(value, color=f"C{k + 1}", linestyle="--", label=label)
-        ax.legend(frameon=False, fontsize=7)
-    return figure
-
-
-def selection_controls_figure(controls, ceiling=None):
-    """Full, Retained and the controls (:class:`SelectionControlsDisplay`)."""
-    from .plotting import SelectionControlsDisplay
-
-    figure = _figure(figsize=(6.0, 4.0))
-    SelectionControlsDisplay.from_result(
-        controls,
-        ceiling=None if ceiling is None else _ceiling_lines(ceiling),
-        ax=figure.add_subplot(),
-    )
-    return figure
-
-
-def selection_path_figure(selector):
-    """The selector's path with S* (:class:`SelectionPathDisplay`)."""
-    from .plotting import SelectionPathDisplay
-
-    figure = _figure(figsize=(5.5, 3.8))
-    SelectionPathDisplay.from_estimator(selector, ax=figure.add_subplot())
-    return figure
-
-
-def ais_distribution_figure(selector):
-    """Histogram of the dataset AIS, retained maps apart."""
-    figure = _figure(figsize=(5.5, 3.8))
-    ax = figure.add_subplot()
-    ais = np.asarray(selector.ais_, dtype=float)
-    finite = np.isfinite(ais)
-    support = selector.get_support()
-    bins = np.histogram_bin_edges(ais[finite], bins=40)
-    ax.hist(ais[finite & ~support], bins=bins, color="0.6", label="not retained")
-    ax.hist(ais[finite & support], bins=bins, color="C0", alpha=0.8, label="retained")
-    ax.axvline(0, color="0.2", linewidth=0.6)
-    ax.set_xlabel("AIS (drop of the 2OI when the map is zeroed)")
-    ax.set_ylabel("maps")
-    ax.legend(frameon=False)
-    return figure
-
-
-def heatmap_figure(explainer, images, *, n_images=GALLERY_SIZE, n_cols=4):
-    """The first heatmaps over their images (:class:`HeatmapDisplay`)."""
-    from ._images import check_images, image_sizes
-    from .explain import upsample_heatmap
-    from .plotting import HeatmapDisplay
-
-    items = check_images(images)
-    indices = np.arange(min(n_images, len(items)))
-    chosen = [items[i] for i in indices]
-    # With featurizer="passthrough" the explainer's heatmaps are at map
-    # resolution: resize them to their images, as the explainer would.
-    sizes = image_sizes(chosen)
-    heatmaps = [
-        upsample_heatmap(explainer.map_heatmaps_[i], size, mode=explainer.upsample)
-        for i, size in zip(indices, sizes)
-    ]
-    ids = explainer.ids_
-    titles = [str(ids[i]) if ids is not None else f"image {i}" for i in indices]
-    n_cols = min(n_cols, len(indices))
-    n_rows = int(np.ceil(len(indices) / n_cols))
-    figure = _figure(figsize=(2.6 * n_cols + 1, 2.6 * n_rows))
-    axes = figure.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for extra in axes[len(indices) :]:
-        extra.axis("off")
-    HeatmapDisplay(heatmaps=heatmaps, images=chosen, titles=titles).plot(
-        ax=axes[: len(indices)]
-    )
-    return figure
+    if explainer is not None and images is not None:
+        n = min(n_heatmaps, len(images))
+        _, axes = _grid(n, None, 4, (2.6, 2.6), "heatmaps", figure=_figure())
+        HeatmapDisplay.from_estimator(explainer, images, indices=np.arange(n), ax=axes)
+        figures["heatmaps"] = axes[0].figure
+    return figures
 
 
 def _with_fold(frame):
@@ -330,7 +251,6 @@ def _check_statistics(result, controls, bootstrap, ceiling):
 
 
 def _results(selector, result):
-    test = result.ttest
     return {
         "n_images": None,
         "n_maps": int(result.n_maps),
@@ -348,23 +268,10 @@ def _results(selector, result):
             "n_retained_mean": float(result.n_retained.mean()),
             "n_retained_min": int(result.n_retained.min()),
             "n_retained_max": int(result.n_retained.max()),
-            "ttest": {
-                "test": "paired two-tailed t-test, Retained vs Full over folds",
-                "statistic": float(test.statistic),
-                "df": len(result.full) - 1,
-                "pvalue": float(test.pvalue),
-            },
+            "ttest": result.ttest.to_dict(
+                "paired two-tailed t-test, Retained vs Full over folds"
+            ),
         },
-    }
-
-
-def _ttest(retained, other):
-    test = stats.ttest_rel(retained, other)
-    return {
-        "test": "paired two-tailed t-test, Retained vs the condition over folds",
-        "statistic": float(test.statistic),
-        "df": len(retained) - 1,
-        "pvalue": float(test.pvalue),
     }
 
 
@@ -381,8 +288,11 @@ def _controls_results(controls):
         entry = {"label": labels[name], "mean": float(values.mean())}
         entry["sd_folds"] = _sd(values)
         if name != "retained":
-            entry["retained_minus_it"] = float((controls.retained - values).mean())
-            entry["ttest"] = _ttest(controls.retained, values)
+            test = paired_ttest(values, controls.retained)
+            entry["retained_minus_it"] = test.mean_difference
+            entry["ttest"] = test.to_dict(
+                "paired two-tailed t-test, Retained vs the condition over folds"
+            )
         conditions[name] = entry
     draws = controls.random_draws
     return {
@@ -440,7 +350,7 @@ def _ceiling_results(ceiling, note):
         "matrix (the one the 2OI is taken against), Spearman-Brown corrected.",
         **{
             column: {"label": label, "value": float(means[column])}
-            for column, label in CEILING_LABELS.items()
+            for column, label in CEILING_COLUMNS.items()
         },
     }
 
@@ -533,7 +443,7 @@ def _summary_rows(results):
     if ceiling["computed"]:
         rows += [
             (f"Noise ceiling: {entry['label']}", f"{entry['value']:.4f}")
-            for entry in (ceiling[column] for column in CEILING_LABELS)
+            for entry in (ceiling[column] for column in CEILING_COLUMNS)
         ]
     return rows
 
@@ -774,15 +684,9 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ids = None if explainer is None else explainer.ids_
-    figures = {
-        "full_vs_retained": full_vs_retained_figure(result, ceiling),
-        "selection_path": selection_path_figure(selector),
-        "ais_distribution": ais_distribution_figure(selector),
-    }
-    if controls is not None:
-        figures["selection_controls"] = selection_controls_figure(controls, ceiling)
-    if explainer is not None and images is not None:
-        figures["heatmaps"] = heatmap_figure(explainer, images, n_images=n_heatmaps)
+    figures = _figures(
+        selector, result, explainer, images, controls, ceiling, n_heatmaps
+    )
     for name, figure in figures.items():
         _save(figure, out / f"{name}.png")
     tables = _tables(

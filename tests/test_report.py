@@ -242,7 +242,7 @@ def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
         results = json.loads((out / "results.json").read_text())
         ceiling = results["noise_ceiling"]
         assert ceiling["computed"] and ceiling["n_subjects"] == N_SUBJECTS, name
-        for column in ("lower", "upper", "r_half", "reliability", "ceiling"):
+        for column in ("lower", "upper", "r_half", "reliability", "attenuation_bound"):
             assert ceiling[column]["value"] == pytest.approx(
                 means[column], abs=TOLERANCE
             ), (name, column)

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .common import _grid, _pixels
+from .common import _grid, _pixels, _single_axes
 
 
 class HeatmapDisplay:
@@ -62,7 +62,10 @@ class HeatmapDisplay:
         explainer : AISHeatmapExplainer
             Fitted.
         images : collection of images or None, default=None
-            The images it was fitted on, to draw under the heatmaps.
+            The images it was fitted on, to draw under the heatmaps; the
+            heatmaps are then drawn at each image's size (also with
+            ``featurizer="passthrough"``, whose heatmaps are at map
+            resolution).
         indices : array-like of int or None, default=None
             Which images (default: all, up to 16).
         **plot_params : dict
@@ -75,18 +78,26 @@ class HeatmapDisplay:
         check_is_fitted(explainer)
         n = len(explainer.map_heatmaps_)
         indices = np.arange(min(n, 16)) if indices is None else np.asarray(indices)
-        heatmaps = explainer.heatmaps_
         ids = explainer.ids_
         titles = [str(ids[i]) if ids is not None else f"image {i}" for i in indices]
-        chosen = None
-        if images is not None:
-            from .._images import check_images
+        if images is None:
+            heatmaps, chosen = explainer.heatmaps_, None
+            heatmaps = [heatmaps[i] for i in indices]
+        else:
+            from .._heatmaps import upsample_heatmap
+            from .._images import check_images, image_sizes
 
             items = check_images(images)
             chosen = [items[i] for i in indices]
-        display = cls(
-            heatmaps=[heatmaps[i] for i in indices], images=chosen, titles=titles
-        )
+            # At each image's size, as the explainer would: with
+            # featurizer="passthrough" its own heatmaps are at map resolution.
+            heatmaps = [
+                upsample_heatmap(
+                    explainer.map_heatmaps_[i], size, mode=explainer.upsample
+                )
+                for i, size in zip(indices, image_sizes(chosen))
+            ]
+        display = cls(heatmaps=heatmaps, images=chosen, titles=titles)
         return display.plot(**plot_params)
 
     def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet"):
@@ -336,10 +347,7 @@ class SaliencyPrecisionRecallDisplay:
         self : SaliencyPrecisionRecallDisplay
             With ``figure_``, ``ax_`` and ``lines_`` set.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4.5, 4))
+        ax = _single_axes(ax, (4.5, 4))
         self.lines_ = []
         for i, percentile in enumerate(self.ais_percentiles):
             colour = f"C{i}"
@@ -451,12 +459,9 @@ class DeletionCurveDisplay:
         self : DeletionCurveDisplay
             With ``figure_``, ``ax_``, ``lines_`` and ``auc_`` set.
         """
-        import matplotlib.pyplot as plt
-
         from ..analysis import deletion_auc
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = _single_axes(ax, (5, 3.5))
         self.auc_ = deletion_auc(self.curves)
         summary = self.curves.groupby(["method", "percent"])["score"].agg(
             ["mean", "std"]

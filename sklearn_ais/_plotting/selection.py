@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .common import _single_axes
+
 
 class SelectionPathDisplay:
     """The selection path: 2OI of the top-``m`` maps by AIS, with S* marked.
@@ -86,10 +88,7 @@ class SelectionPathDisplay:
         self : SelectionPathDisplay
             With ``figure_``, ``ax_``, ``line_`` and ``marker_`` set.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = _single_axes(ax, (5, 3.5))
         sizes = np.arange(1, len(self.scores_path) + 1)
         (self.line_,) = ax.plot(sizes, self.scores_path, color="C0", label="top-m maps")
         m = self.n_selected
@@ -151,7 +150,16 @@ class AISDistributionDisplay:
         self.bins = bins
 
     @classmethod
-    def from_estimator(cls, estimator, *, per_image=False, label=None, **plot_params):
+    def from_estimator(
+        cls,
+        estimator,
+        *,
+        per_image=False,
+        by_support=False,
+        label=None,
+        bins=50,
+        **plot_params,
+    ):
         """Plot a fitted selector's or explainer's AIS.
 
         Parameters
@@ -161,8 +169,13 @@ class AISDistributionDisplay:
         per_image : bool, default=False
             The explainer's per-image AIS (all images and maps) instead of
             the dataset AIS.
+        by_support : bool, default=False
+            A selector's maps in two histograms, ``"not retained"`` and
+            ``"retained"`` (its ``get_support()``); ``label`` is then unused.
         label : str or None, default=None
             Legend label; None is the estimator's class name.
+        bins : int, default=50
+            Bins shared by the histograms.
         **plot_params : dict
             Passed to :meth:`plot`.
 
@@ -171,9 +184,13 @@ class AISDistributionDisplay:
         AISDistributionDisplay
         """
         check_is_fitted(estimator)
-        values = estimator.ais_per_image_ if per_image else estimator.ais_
-        label = type(estimator).__name__ if label is None else label
-        return cls(ais={label: np.ravel(values)}).plot(**plot_params)
+        values = np.ravel(estimator.ais_per_image_ if per_image else estimator.ais_)
+        if by_support:
+            support = estimator.get_support()
+            ais = {"not retained": values[~support], "retained": values[support]}
+        else:
+            ais = {type(estimator).__name__ if label is None else label: values}
+        return cls(ais=ais, bins=bins).plot(**plot_params)
 
     def plot(self, *, ax=None):
         """Draw the histograms.
@@ -188,10 +205,7 @@ class AISDistributionDisplay:
         self : AISDistributionDisplay
             With ``figure_``, ``ax_`` and ``bars_`` set.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = _single_axes(ax, (5, 3.5))
         values = {k: np.ravel(np.asarray(v, float)) for k, v in self.ais.items()}
         values = {k: v[np.isfinite(v)] for k, v in values.items()}
         edges = np.histogram_bin_edges(np.concatenate(list(values.values())), self.bins)

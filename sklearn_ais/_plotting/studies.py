@@ -1,9 +1,9 @@
-"""Studies: architectures x data sets, and selection against its controls."""
+"""Studies: Full vs Retained, architectures x data sets, selection's controls."""
 
 import numpy as np
 
-from .._statistics import paired_standard_error
-from .common import _grid
+from .._statistics import paired_standard_error, paired_ttest
+from .common import _draw_reference_lines, _grid, _single_axes, noise_ceiling_lines
 
 
 def _paired_error(first, second):
@@ -131,6 +131,128 @@ class ArchitectureComparisonDisplay:
         return self
 
 
+class FullVsRetainedDisplay:
+    """Full vs Retained on held-out images (the paper's Figure 1).
+
+    Bars of the mean test 2OI of all maps and of the retained maps, with
+    the paired standard error of Loftus & Masson (1994), a line per fold,
+    the paired t-test in the title and, when given, the noise ceiling's
+    lines.
+
+    Parameters
+    ----------
+    full, retained : array-like of shape (n_folds,)
+        Test-set 2OI of all maps and of the retained maps, per fold.
+    reference_lines : dict of str to float or None, default=None
+        Horizontal dashed lines by label (for example the noise ceiling's).
+
+    Attributes
+    ----------
+    figure_, ax_ : matplotlib Figure and Axes
+        Where it is drawn.
+    bars_ : matplotlib BarContainer
+        The two bars.
+    fold_lines_ : list of matplotlib.lines.Line2D
+        One line per fold, from Full to Retained.
+
+    See Also
+    --------
+    sklearn_ais.model_selection.compare_full_vs_retained : The scores.
+    sklearn_ais.model_selection.noise_ceiling : The ceiling.
+
+    Examples
+    --------
+    >>> from sklearn_ais.plotting import FullVsRetainedDisplay
+    >>> display = FullVsRetainedDisplay(
+    ...     full=[0.2, 0.3, 0.25], retained=[0.3, 0.4, 0.3]).plot()
+    >>> len(display.fold_lines_)
+    3
+    """
+
+    def __init__(self, *, full, retained, reference_lines=None):
+        self.full = full
+        self.retained = retained
+        self.reference_lines = reference_lines
+
+    @classmethod
+    def from_result(cls, result, *, ceiling=None, **plot_params):
+        """Plot a ``FullVsRetained`` result.
+
+        Parameters
+        ----------
+        result : FullVsRetained
+            From ``compare_full_vs_retained`` (or ``compare_selection_controls``).
+        ceiling : NoiseCeiling or None, default=None
+            A ``noise_ceiling`` result on the same folds: its means are drawn
+            as lines.
+        **plot_params : dict
+            Passed to :meth:`plot` (``ax``).
+
+        Returns
+        -------
+        FullVsRetainedDisplay
+        """
+        display = cls(
+            full=result.full,
+            retained=result.retained,
+            reference_lines=None if ceiling is None else noise_ceiling_lines(ceiling),
+        )
+        return display.plot(**plot_params)
+
+    def plot(self, *, ax=None):
+        """Draw the bars and the folds.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
+
+        Returns
+        -------
+        self : FullVsRetainedDisplay
+            With ``figure_``, ``ax_``, ``bars_`` and ``fold_lines_`` set.
+        """
+        ax = _single_axes(ax, (4.2, 4.0))
+        full = np.asarray(self.full, float)
+        retained = np.asarray(self.retained, float)
+        test = paired_ttest(full, retained)
+        error = test.standard_error
+        self.bars_ = ax.bar(
+            [0, 1],
+            [full.mean(), retained.mean()],
+            width=0.6,
+            color=["0.7", "C0"],
+            yerr=[error, error],
+            capsize=8,
+            zorder=1,
+        )
+        self.fold_lines_ = [
+            ax.plot(
+                [0, 1],
+                pair,
+                color="0.3",
+                alpha=0.35,
+                linewidth=0.8,
+                marker="o",
+                markersize=3,
+                zorder=2,
+            )[0]
+            for pair in zip(full, retained)
+        ]
+        ax.set_xticks([0, 1], ["Full", "Retained"])
+        ax.set_ylabel("test 2OI (held-out images)")
+        ax.set_title(
+            f"{len(full)} folds; t({test.df}) = {test.statistic:.2f}, "
+            f"p = {test.pvalue:.2g}",
+            fontsize=9,
+        )
+        ax.axhline(0, color="0.2", linewidth=0.6)
+        if _draw_reference_lines(ax, self.reference_lines):
+            ax.legend(frameon=False, fontsize=7)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
 class SelectionControlsDisplay:
     """Retained maps against same-size controls, with the noise ceiling.
 
@@ -145,8 +267,8 @@ class SelectionControlsDisplay:
         Per-fold 2OI, a column per condition (``SelectionControls.conditions()``).
     random_draws : array-like or None, default=None
         Mean 2OI of each random draw, drawn as points on the random bar.
-    ceiling : dict of str to float or None, default=None
-        Horizontal lines by label (for example the lower and upper bounds).
+    reference_lines : dict of str to float or None, default=None
+        Horizontal dashed lines by label (for example the noise ceiling's).
 
     Attributes
     ----------
@@ -167,15 +289,15 @@ class SelectionControlsDisplay:
     >>> conditions = pd.DataFrame({"full": [0.2, 0.3], "retained": [0.4, 0.4],
     ...                            "random": [0.2, 0.25]})
     >>> display = SelectionControlsDisplay(
-    ...     conditions=conditions, ceiling={"upper bound": 0.6}).plot()
+    ...     conditions=conditions, reference_lines={"upper bound": 0.6}).plot()
     >>> len(display.bars_)
     3
     """
 
-    def __init__(self, *, conditions, random_draws=None, ceiling=None):
+    def __init__(self, *, conditions, random_draws=None, reference_lines=None):
         self.conditions = conditions
         self.random_draws = random_draws
-        self.ceiling = ceiling
+        self.reference_lines = reference_lines
 
     @classmethod
     def from_result(cls, result, *, ceiling=None, **plot_params):
@@ -185,9 +307,9 @@ class SelectionControlsDisplay:
         ----------
         result : SelectionControls
             From ``compare_selection_controls``.
-        ceiling : NoiseCeiling or dict of str to float or None, default=None
-            A ``noise_ceiling`` result (its mean bounds are drawn) or lines
-            by label.
+        ceiling : NoiseCeiling or None, default=None
+            A ``noise_ceiling`` result on the same folds: its means are drawn
+            as lines.
         **plot_params : dict
             Passed to :meth:`plot` (``ax``).
 
@@ -195,16 +317,12 @@ class SelectionControlsDisplay:
         -------
         SelectionControlsDisplay
         """
-        if ceiling is not None and not isinstance(ceiling, dict):
-            means = ceiling.to_frame().mean()
-            ceiling = {
-                "ceiling: subject vs others": means["lower"],
-                "ceiling: subject vs all": means["upper"],
-                "sqrt(split-half reliability)": means["ceiling"],
-            }
         conditions = result.conditions()
-        draws = result.random_draws if "random" in conditions else None
-        display = cls(conditions=conditions, random_draws=draws, ceiling=ceiling)
+        display = cls(
+            conditions=conditions,
+            random_draws=result.random_draws if "random" in conditions else None,
+            reference_lines=None if ceiling is None else noise_ceiling_lines(ceiling),
+        )
         return display.plot(**plot_params)
 
     def plot(self, *, ax=None):
@@ -220,10 +338,7 @@ class SelectionControlsDisplay:
         self : SelectionControlsDisplay
             With ``figure_``, ``ax_`` and ``bars_`` set.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.8))
+        ax = _single_axes(ax, (6, 3.8))
         names = list(self.conditions.columns)
         reference = self.conditions.get("retained")
         means = [self.conditions[n].mean() for n in names]
@@ -245,12 +360,11 @@ class SelectionControlsDisplay:
                 alpha=0.6,
                 label="random draws",
             )
-        for k, (label, value) in enumerate((self.ceiling or {}).items()):
-            ax.axhline(value, color=f"C{k}", linestyle="--", linewidth=1, label=label)
+        lines = _draw_reference_lines(ax, self.reference_lines)
         ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20)
         ax.set_ylabel("test 2OI (mean over folds)")
         ax.axhline(0.0, color="0.3", linewidth=0.8)
-        if self.ceiling or self.random_draws is not None:
+        if lines or self.random_draws is not None:
             ax.legend(frameon=False, fontsize=7)
         self.ax_, self.figure_ = ax, ax.figure
         return self

@@ -15,6 +15,16 @@ from .._statistics import spearman_brown
 from ._cv import default_cv
 from ._pairs import refuse_pair_split
 
+# Each column of NoiseCeiling.to_frame(), labelled for a table (the summary,
+# the report's).
+LABELS = {
+    "lower": "one subject vs the mean of the others (lower)",
+    "upper": "one subject vs the mean of all (upper)",
+    "r_half": "mean matrix, split-half r (half the subjects)",
+    "reliability": "mean matrix, Spearman-Brown reliability",
+    "attenuation_bound": "mean matrix, attenuation bound sqrt(reliability)",
+}
+
 
 @dataclass
 class NoiseCeiling:
@@ -30,8 +40,8 @@ class NoiseCeiling:
       Full and Retained is taken against? Random halves of the subjects are
       averaged and compared (``r_half``, mean over the draws), then
       corrected to the full number of subjects by Spearman-Brown
-      (``reliability``). ``sqrt(reliability)`` (``ceiling``) is the
-      attenuation bound of a correlation with the mean matrix: what a model
+      (``reliability``). ``sqrt(reliability)`` (``attenuation_bound``) is
+      the attenuation bound of a correlation with the mean matrix: what a model
       that held the subjects' common structure exactly would reach (0
       where the estimated reliability is negative).
 
@@ -41,7 +51,8 @@ class NoiseCeiling:
         A row per (fold, subject): ``fold``, ``subject``, ``lower``,
         ``upper``.
     split_half : pandas.DataFrame
-        A row per fold: ``fold``, ``r_half``, ``reliability``, ``ceiling``.
+        A row per fold: ``fold``, ``r_half``, ``reliability``,
+        ``attenuation_bound``.
     comparison : str
         The comparison used.
 
@@ -58,7 +69,8 @@ class NoiseCeiling:
     ...     per_subject=pd.DataFrame({"fold": [0, 0], "subject": [0, 1],
     ...                               "lower": [0.2, 0.3], "upper": [0.5, 0.6]}),
     ...     split_half=pd.DataFrame({"fold": [0], "r_half": [0.5],
-    ...                              "reliability": [2 / 3], "ceiling": [0.82]}),
+    ...                              "reliability": [2 / 3],
+    ...                              "attenuation_bound": [0.82]}),
     ...     comparison="spearman")
     >>> ceiling.to_frame()[["lower", "upper"]].round(2).values.tolist()
     [[0.25, 0.55]]
@@ -75,7 +87,7 @@ class NoiseCeiling:
         -------
         pandas.DataFrame
             Columns ``lower``, ``upper`` (means over subjects), ``r_half``,
-            ``reliability`` and ``ceiling``; indexed by fold.
+            ``reliability`` and ``attenuation_bound``; indexed by fold.
         """
         bounds = self.per_subject.groupby("fold")[["lower", "upper"]].mean()
         return bounds.join(self.split_half.set_index("fold"))
@@ -89,15 +101,10 @@ class NoiseCeiling:
             The lines, ready to print.
         """
         means = self.to_frame().mean()
-        rows = [
-            ("one subject vs the mean of the others (lower)", "lower"),
-            ("one subject vs the mean of all (upper)", "upper"),
-            ("mean matrix, split-half r (half the subjects)", "r_half"),
-            ("mean matrix, Spearman-Brown reliability", "reliability"),
-            ("mean matrix, attenuation bound sqrt(reliability)", "ceiling"),
-        ]
         lines = [f"Noise ceiling ({self.comparison}, mean over test folds):"]
-        lines += [f"  {label:50s}{means[column]:.4f}" for label, column in rows]
+        lines += [
+            f"  {label:50s}{means[column]:.4f}" for column, label in LABELS.items()
+        ]
         return "\n".join(lines)
 
 
@@ -258,7 +265,8 @@ def noise_ceiling(
             per_subject, columns=["fold", "subject", "lower", "upper"]
         ),
         split_half=pd.DataFrame(
-            split_half, columns=["fold", "r_half", "reliability", "ceiling"]
+            split_half,
+            columns=["fold", "r_half", "reliability", "attenuation_bound"],
         ),
         comparison=comparison,
     )

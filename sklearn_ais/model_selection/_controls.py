@@ -5,13 +5,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from .._engine import embeddings_of
 from .._human import item_ids
 from .._similarity import similarity_matrix
+from .._statistics import paired_ttest
 from ._bootstrap import bootstrap_blocks, human_matrix, interval_frame
 from ._cv import run_cv, split_pipeline
 from ._pairs import refuse_pair_split
@@ -146,9 +146,9 @@ class SelectionControls(FullVsRetained):
                 spread = f"folds SD {values.std(ddof=1):.4f}"
             line = f"{labels[name]:22s}{values.mean():9.4f}{spread:>33s}"
             if name != "retained":
-                test = stats.ttest_rel(self.retained, values)
+                test = paired_ttest(values, self.retained)
                 line += (
-                    f"{(self.retained - values).mean():15.4f}"
+                    f"{test.mean_difference:15.4f}"
                     f"{test.statistic:8.2f}{test.pvalue:10.2g}"
                 )
             lines.append(line)

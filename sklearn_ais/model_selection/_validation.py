@@ -6,7 +6,6 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy import stats
 from sklearn.base import clone
 from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import check_random_state
@@ -14,7 +13,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 
 from .._human import item_ids, labelled_matrix
 from .._scoring import RSAScorer
-from .._statistics import paired_standard_error
+from .._statistics import paired_ttest
 from ._cv import run_cv, split_pipeline
 from ._pairs import PairShuffleSplit, pair_level_scores, refuse_pair_split
 
@@ -77,8 +76,13 @@ class FullVsRetained:
 
     @property
     def ttest(self):
-        """Paired two-tailed t-test of Retained against Full over the folds."""
-        return stats.ttest_rel(self.retained, self.full)
+        """Paired two-tailed t-test of Retained against Full over the folds.
+
+        A :class:`~typing.NamedTuple` with ``statistic``, ``pvalue``, ``df``,
+        ``mean_difference`` and ``standard_error`` (Loftus & Masson's, the
+        one of :attr:`standard_error`).
+        """
+        return paired_ttest(self.full, self.retained)
 
     @property
     def standard_error(self):
@@ -89,7 +93,7 @@ class FullVsRetained:
         share does not count. With two conditions this is
         ``sqrt(var(retained - full) / (2 n))``.
         """
-        return paired_standard_error(self.full, self.retained)
+        return self.ttest.standard_error
 
     def to_frame(self):
         """Get the per-fold scores as a DataFrame.
