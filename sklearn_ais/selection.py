@@ -259,6 +259,17 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
             X, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )
 
+    def _fitted_engine(self, X):
+        """The engine of ``X`` (featurized as in ``fit``) for embeddings."""
+        check_is_fitted(self)
+        if not isinstance(self.featurizer_, str):
+            X = self.featurizer_.transform(X)
+        X, head = self._validate_maps(X, reset=False)
+        # Plain 4-D maps run through the head seen in fit.
+        if head is None and X.ndim == 4:
+            head = self.head_
+        return self._engine(X, head)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Compute the AIS of every map and select the retained maps.
@@ -358,12 +369,6 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
         # Floored, as RFE and SequentialFeatureSelector do.
         return max(1, int(wanted * n_maps))
 
-    def _head_for(self, X, head):
-        """The head to run on ``X``: its own, else the one seen in ``fit``."""
-        if head is None and X.ndim == 4:
-            return self.head_
-        return head
-
     def transform(self, X):
         """Build the embeddings from the retained maps only.
 
@@ -378,11 +383,52 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
             For 2-D input, ``X`` with the maps not retained set to zero; for
             feature maps, the head's embeddings of the masked maps.
         """
+        return self._fitted_engine(X).embed(self.support_)
+
+    def embed_subsets(self, X, subsets):
+        """Embeddings of ``X`` built from each given subset of maps.
+
+        What ``transform`` does for the retained maps, for any subsets (all
+        maps, controls of the same size...), with the featurizer and the
+        engine run once for all of them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, n_maps) or (n_images, n_maps, h, w)
+            Pooled features or feature maps (images, with a ``featurizer``).
+        subsets : array-like of bool of shape (n_subsets, n_maps)
+            Each row a mask of the maps kept.
+
+        Returns
+        -------
+        ndarray of shape (n_subsets, n_images, n_maps) or (n_subsets, n_images, n_dims)
+            The embeddings of each subset, as ``transform`` builds them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_ais import AISFeatureMapSelector
+        >>> from sklearn_ais.datasets import make_alignment_problem
+        >>> X, H, _ = make_alignment_problem(30, 10, 3, random_state=0)
+        >>> selector = AISFeatureMapSelector().fit(X, H)
+        >>> everything = np.ones(10, dtype=bool)
+        >>> selector.embed_subsets(X, [everything, selector.support_]).shape
+        (2, 30, 10)
+        """
         check_is_fitted(self)
-        if not isinstance(self.featurizer_, str):
-            X = self.featurizer_.transform(X)
-        X, head = self._validate_maps(X, reset=False)
-        return self._engine(X, self._head_for(X, head)).embed(self.support_)
+        subsets = np.asarray(subsets)
+        if (
+            subsets.dtype != bool
+            or subsets.ndim != 2
+            or subsets.shape[1] != self.n_features_in_
+        ):
+            raise ValueError(
+                "subsets must be boolean masks of shape (n_subsets, "
+                f"{self.n_features_in_}); got dtype {subsets.dtype} and shape "
+                f"{subsets.shape}."
+            )
+        engine = self._fitted_engine(X)
+        return np.stack([engine.embed(keep) for keep in subsets])
 
     def score(self, X, y):
         """2OI of the retained maps' embeddings with the human similarities.

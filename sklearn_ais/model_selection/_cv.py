@@ -42,18 +42,12 @@ def split_pipeline(estimator):
     return upstream, selector
 
 
-def selector_engine(estimator, X):
-    """``(selector, features, engine)``: the fitted selector of ``estimator``,
-    the features it receives for ``X`` (after the upstream steps and its own
-    featurizer), and the engine its ``transform`` would use, built once so
-    that several subsets of maps can be embedded without running an inner
-    featurizer again."""
+def selector_input(estimator, X):
+    """``(selector, features)``: the fitted selector of ``estimator`` and what
+    it receives for ``X`` (the output of the upstream steps), for its
+    :meth:`~sklearn_ais.AISFeatureMapSelector.embed_subsets`."""
     upstream, selector = split_pipeline(estimator)
-    features = X if upstream is None else upstream.transform(X)
-    if not isinstance(selector.featurizer_, str):
-        features = selector.featurizer_.transform(features)
-    maps, head = selector._validate_maps(features, reset=False)
-    return selector, features, selector._engine(maps, selector._head_for(maps, head))
+    return selector, X if upstream is None else upstream.transform(X)
 
 
 def pooled(X):
@@ -138,17 +132,26 @@ class SubsetScorer:
 
     def __call__(self, estimator, X, y):
         ids = item_ids(X)
-        selector, features, engine = selector_engine(estimator, X)
-        score = self.scorer.score_model
+        selector, features = selector_input(estimator, X)
         n_maps, size = selector.n_features_in_, selector.n_features_
+        subsets = {
+            "full": np.ones(n_maps, dtype=bool),
+            "retained": selector.support_,
+            **self._controls(estimator, n_maps, size),
+        }
+        # One featurizer pass and one engine for every subset.
+        embeddings = selector.embed_subsets(features, list(subsets.values()))
+        scores = {
+            name: self.scorer.score_model(selector, embedded, y, ids=ids)
+            for name, embedded in zip(subsets, embeddings)
+        }
         results = {
-            "full": score(selector, features, y, ids=ids),
-            "retained": score(selector, engine.embed(selector.support_), y, ids=ids),
+            "full": scores.pop("full"),
+            "retained": scores.pop("retained"),
             "n_retained": float(size),
             "n_maps": float(n_maps),
+            **scores,
         }
-        for name, keep in self._controls(estimator, n_maps, size).items():
-            results[name] = score(selector, engine.embed(keep), y, ids=ids)
         for k, kept in enumerate(selector.support_):
             results[f"support_{k}"] = float(kept)
         return results

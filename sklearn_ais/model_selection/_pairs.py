@@ -18,8 +18,8 @@ from sklearn.utils._param_validation import Interval, validate_parameter_constra
 from sklearn.utils.validation import _num_samples
 
 from .._human import item_ids, labelled_matrix, read_human_pairs
-from .._similarity import PairComparison, pair_indices, pair_similarities
-from ._cv import selector_engine, split_pipeline
+from .._similarity import pair_alignment, pair_indices
+from ._cv import selector_input, split_pipeline
 
 
 class PairShuffleSplit:
@@ -208,15 +208,18 @@ def _ignoring_missing(estimator):
 def _pair_fold(estimator, X, fit_y, human, test, comparison):
     """Fit on the train pairs; Full and Retained 2OI on the test pairs."""
     fitted = _ignoring_missing(estimator).fit(X, fit_y)
-    selector, _, engine = selector_engine(fitted, X)
-    held_out = PairComparison(human[test], comparison)
+    selector, features = selector_input(fitted, X)
+    everything = np.ones(selector.n_features_in_, dtype=bool)
+    embeddings = selector.embed_subsets(features, [everything, selector.support_])
     scores = {}
-    for name, keep in (
-        ("full", np.ones(selector.n_features_in_, dtype=bool)),
-        ("retained", selector.support_),
-    ):
-        model = pair_similarities(engine.embed(keep), selector.similarity)
-        scores[name] = held_out.score(model[test])
+    for name, embedded in zip(("full", "retained"), embeddings):
+        scores[name] = pair_alignment(
+            embedded,
+            human,
+            similarity=selector.similarity,
+            comparison=comparison,
+            pairs=test,
+        )
     return scores, selector.support_.copy()
 
 
