@@ -92,10 +92,7 @@ def split_half_reliability(
                 if frames
                 else mean
             )
-            with warnings.catch_warnings():
-                # All-zero heatmaps are reported by the agreement being NaN.
-                warnings.simplefilter("ignore", UserWarning)
-                fits.append(clone(explainer).fit(X, y))
+            fits.append(_fit_quietly(clone(explainer), X, y))
         a, b = (fit.ais_per_image_ for fit in fits)
         per_image = [_pearson(row_a, row_b) for row_a, row_b in zip(a, b)]
         match, _ = heatmap_match(fits[0].map_heatmaps_, fits[1].map_heatmaps_)
@@ -163,10 +160,7 @@ def randomization_check(explainer, images, y, *, random_featurizer, size=None):
         model = clone(explainer)
         if featurizer is not None:
             model.set_params(featurizer=featurizer)
-        with warnings.catch_warnings():
-            # All-zero heatmaps show as an undefined (NaN) match.
-            warnings.simplefilter("ignore", UserWarning)
-            fits.append(model.fit(images, y))
+        fits.append(_fit_quietly(model, images, y))
     match, _ = heatmap_match(fits[0].map_heatmaps_, fits[1].map_heatmaps_, size=size)
     return pd.DataFrame(
         {
@@ -176,3 +170,10 @@ def randomization_check(explainer, images, y, *, random_featurizer, size=None):
         },
         index=fits[0].ids_,
     )
+
+
+def _fit_quietly(explainer, X, y):
+    """Fit without the all-zero heatmap warning: such heatmaps show as NaN Match."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return explainer.fit(X, y)
