@@ -8,6 +8,7 @@ PUBLIC_MODULES = [
     "sklearn_ais.io",
     "sklearn_ais.explain",
     "sklearn_ais.featurizers",
+    "sklearn_ais.metrics",
     "sklearn_ais.model_selection",
     "sklearn_ais.plotting",
     "sklearn_ais.report",

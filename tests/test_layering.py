@@ -54,6 +54,8 @@ FORBIDDEN = {
     "estimators": CLI | PACKAGE_ROOT,
     # The report draws fitted estimators; it reads the package's version.
     "report": CLI,
+    # The 2OI as a function: reads y and embeds feature maps, scores nothing.
+    "metrics": ESTIMATORS | CLI | PACKAGE_ROOT,
     # Reading a study's files: the command and Python users call it.
     "io": TORCH | ESTIMATORS | CLI | PACKAGE_ROOT | {f"{PACKAGE}.report"},
 }
@@ -77,6 +79,7 @@ LAYERS = {
         )
     },
     "_faithfulness": "figures",
+    "metrics": "metrics",
     "_statistics": "numpy core",
     "_feature_maps": "numpy core",
     "_synthetic": "numpy core",
