@@ -29,10 +29,11 @@ from sklearn_ais._images import load_images
 from sklearn_ais.exceptions import DeviceFallbackWarning
 from sklearn_ais.featurizers import (
     EfficientNetLite0Featurizer,
+    EfficientNetLiteFeaturizer,
     TorchvisionFeaturizer,
     VGGFeaturizer,
-    _preprocess_token,
 )
+from sklearn_ais.featurizers._base import _preprocess_token
 
 # Small inputs keep the big networks fast; Inception-V3 needs at least 75 px.
 PROBE = 80
@@ -612,6 +613,46 @@ def test_weights_file_is_keyed_on_its_content(networks, count_builds, tmp_path, 
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     featurizer.fit(images)
     assert len(count_builds) == 2
+
+
+@pytest.mark.parametrize(
+    "alias, general",
+    [
+        (
+            VGGFeaturizer(arch="vgg11", weights=None, random_state=0, preprocess=SMALL),
+            TorchvisionFeaturizer(
+                model="vgg11", weights=None, random_state=0, preprocess=SMALL
+            ),
+        ),
+        (
+            EfficientNetLite0Featurizer(preprocess=SMALL),
+            EfficientNetLiteFeaturizer(variant="lite0", preprocess=SMALL),
+        ),
+    ],
+    ids=["vgg", "lite0"],
+)
+def test_alias_is_its_general_class_with_one_cached_network(
+    networks, alias, general, images
+):
+    maps = alias.fit_transform(images)
+    assert general.fit(images).backbone_ is alias.backbone_ and len(networks) == 1
+    expected = general.transform(images)
+    np.testing.assert_array_equal(maps, expected)
+    assert type(maps.head) is type(expected.head)
+    # The alias's fixed choices are not parameters, so nothing contradicts them.
+    fixed = set(general.get_params()) - set(alias.get_params())
+    assert fixed == (
+        {"model", "layer"}
+        if isinstance(alias, VGGFeaturizer)
+        else {"variant", "pretrained", "random_state"}
+    )
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        clone(alias).set_params(**{name: None for name in fixed})
+    # Still an estimator of its own: clones and pickles (unfitted: no network
+    # to copy) as the alias.
+    for copied in (clone(alias), pickle.loads(pickle.dumps(clone(alias)))):
+        assert type(copied) is type(alias)
+        assert repr(copied) == repr(alias)
 
 
 def test_input_size_sets_the_resolution(images):

@@ -34,6 +34,9 @@ ESTIMATORS = {
     for name in (
         "selection",
         "featurizers",
+        "featurizers._base",
+        "featurizers._torchvision",
+        "featurizers._efficientnet",
         "_scoring",
         "model_selection",
         "explain",
@@ -98,6 +101,9 @@ LAYERS = {
     "_torch_utils": "engine and torch side",
     "selection": "estimators",
     "featurizers": "estimators",
+    "featurizers._base": "estimators",
+    "featurizers._torchvision": "estimators",
+    "featurizers._efficientnet": "estimators",
     "_scoring": "estimators",
     "model_selection": "estimators",
     **{f"model_selection.{module}": "estimators" for module in MODEL_SELECTION},
@@ -172,7 +178,7 @@ def test_the_table_names_existing_modules_and_layers():
 def test_imports_are_read_inside_functions_too():
     # The featurizers import torch only when fitted: found all the same.
     assert TORCH & reachable(f"{PACKAGE}.featurizers")
-    assert f"{PACKAGE}._backbones" in imports_of(f"{PACKAGE}.featurizers")
+    assert f"{PACKAGE}._backbones" in imports_of(f"{PACKAGE}.featurizers._base")
 
 
 @pytest.mark.parametrize("module", sorted(LAYERS))

