@@ -1,33 +1,12 @@
 """A report folder of one study: ``index.html``, figures, tables, manifest.
 
-:func:`write_report` takes the fitted objects of a study (the selector fitted
-on all images, the explainer, the cross-validated Full vs Retained result)
-and writes, into one folder:
-
-* ``index.html``: a self-contained page (inline style, no script, no network)
-  that shows the figures below by relative path, so the folder can be moved
-  or zipped and opened anywhere;
-* ``full_vs_retained.png`` (the paper's Figure 1: mean test 2OI of all maps
-  and of the retained maps, with paired Loftus & Masson error bars and one
-  line per fold), ``selection_path.png`` (2OI of the top-``m`` maps, with
-  S*), ``ais_distribution.png`` (histogram of the dataset AIS) and
-  ``heatmaps.png`` (per-image heatmaps over their images, when an explainer
-  and the images are given);
-* ``folds.csv`` (per-fold Full and Retained), ``maps.csv`` (per-map AIS, AIS
-  rank, retained and, when the folds' selections are recorded, the fraction
-  of the folds that retained it), ``images.csv`` (per-image baseline 2OI,
-  when an explainer is given), ``results.json`` (summary numbers and the
-  paired t-test) and ``manifest.json`` (package versions, parameters, seeds
-  and the SHA-256 of every input file);
-* with the study's statistics (:mod:`sklearn_ais.model_selection`), on the
-  same folds: ``selection_controls.png`` and ``controls.csv`` (Full and
-  Retained beside random same-size subsets and the activation-ranked
-  subsets), bootstrap intervals over images (``bootstrap.csv``) and the
-  noise ceiling (``ceiling.csv``); each also in ``results.json`` and on the
-  page, which says so plainly when no ceiling was computed.
-
-Figures are drawn on :class:`matplotlib.figure.Figure` objects, never through
-``pyplot``, so writing a report neither needs nor changes a backend.
+:func:`write_report` lays out what the study computed: each figure is drawn
+by its Display (:mod:`sklearn_ais.plotting`), each table comes from the
+results' own frames, and ``index.html`` shows them by relative path (inline
+style, no script, no network), so the folder can be moved or zipped and
+opened anywhere. Figures are drawn on :class:`matplotlib.figure.Figure`
+objects, never through ``pyplot``, so writing a report neither needs nor
+changes a backend.
 """
 
 import html
@@ -589,9 +568,11 @@ def write_report(
     The folder holds ``index.html`` (self-contained, figures by relative
     path), the PNG figures (Full vs Retained with paired error bars, the
     selection path with S*, the AIS distribution and, with an explainer and
-    images, a heatmap gallery), ``folds.csv``, ``maps.csv``, ``images.csv``,
-    ``results.json`` (summary and paired t-test) and ``manifest.json``
-    (package versions, parameters, seeds, SHA-256 of the input files).
+    images, a heatmap gallery), ``folds.csv`` (per-fold Full and Retained),
+    ``maps.csv`` (per-map AIS, AIS rank, retained), ``images.csv`` (per-image
+    baseline 2OI, with an explainer), ``results.json`` (summary and paired
+    t-test) and ``manifest.json`` (package versions, parameters, seeds,
+    SHA-256 of the input files).
 
     The study's statistics, computed on the same folds, join it when given:
     the selection controls (``selection_controls.png``, ``controls.csv``),

@@ -62,14 +62,17 @@ def noise_ceiling_lines(ceiling):
 
     Parameters
     ----------
-    ceiling : NoiseCeiling
+    ceiling : NoiseCeiling or None
         A :func:`~sklearn_ais.model_selection.noise_ceiling` result.
 
     Returns
     -------
-    dict of str to float
-        Its lower and upper bounds and its attenuation bound, labelled.
+    dict of str to float or None
+        Its lower and upper bounds and its attenuation bound, labelled; None
+        without a ceiling.
     """
+    if ceiling is None:
+        return None
     means = ceiling.to_frame().mean()
     return {
         label: float(means[column]) for column, label in NOISE_CEILING_LINES.items()

@@ -195,7 +195,7 @@ class FullVsRetainedDisplay:
         display = cls(
             full=result.full,
             retained=result.retained,
-            reference_lines=None if ceiling is None else noise_ceiling_lines(ceiling),
+            reference_lines=noise_ceiling_lines(ceiling),
         )
         return display.plot(**plot_params)
 
@@ -321,7 +321,7 @@ class SelectionControlsDisplay:
         display = cls(
             conditions=conditions,
             random_draws=result.random_draws if "random" in conditions else None,
-            reference_lines=None if ceiling is None else noise_ceiling_lines(ceiling),
+            reference_lines=noise_ceiling_lines(ceiling),
         )
         return display.plot(**plot_params)
 
