@@ -53,7 +53,9 @@ def test_bounds_and_split_half_match_loops():
         row = ceiling.split_half.iloc[fold]
         assert row["r_half"] == pytest.approx(r, abs=1e-12)
         assert row["reliability"] == pytest.approx(k * r / (1 + (k - 1) * r))
-        assert row["attenuation_bound"] == pytest.approx(np.sqrt(max(row["reliability"], 0)))
+        assert row["attenuation_bound"] == pytest.approx(
+            np.sqrt(max(row["reliability"], 0))
+        )
     means = ceiling.to_frame().mean()
     assert means["lower"] < means["upper"]
     assert "Spearman-Brown" in ceiling.summary()
