@@ -27,6 +27,7 @@ can run in any order or in parallel threads.
 """
 
 import contextlib
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
@@ -78,6 +79,12 @@ class Family(NamedTuple):
 def chunk_bounds(n_items, step):
     """``(start, stop)`` of consecutive chunks of ``step`` items."""
     return [(start, min(start + step, n_items)) for start in range(0, n_items, step)]
+
+
+def chunk_family(bounds, chunk, *args):
+    """The :class:`Family` of ``chunk(start, stop, *args)`` over ``bounds``."""
+    tasks = (functools.partial(chunk, start, stop, *args) for start, stop in bounds)
+    return Family(len(bounds), tasks)
 
 
 def chunk_length(bytes_per_item, chunk_mb, n_items, cache_bytes_per_item=None):
@@ -219,16 +226,12 @@ class MaskedEngine(ABC):
 
     @abstractmethod
     def cross(self, reference):
-        """The cross family against ``reference``, as a :class:`Family`.
+        """The cross family against ``reference`` (as in ``full_cross``).
 
-        Chunk results hold ``cross``: map ``k`` masked in this engine's
-        images (an image's embedding depends on its own maps only, so row
-        ``t`` is also map ``k`` masked in image ``t`` alone).
-
-        Parameters
-        ----------
-        reference : ndarray of shape (n_reference, embedding_dim)
-            Unmasked embeddings of other images.
+        A :class:`Family` whose chunk results hold ``cross``: map ``k``
+        masked in this engine's images (an image's embedding depends on its
+        own maps only, so row ``t`` is also map ``k`` masked in image ``t``
+        alone).
         """
 
     @abstractmethod

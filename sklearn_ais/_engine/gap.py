@@ -25,6 +25,7 @@ from .base import (
     Family,
     MaskedEngine,
     chunk_bounds,
+    chunk_family,
     chunk_length,
     leave_one_out_masks,
 )
@@ -142,13 +143,9 @@ class PooledMaps:
         bounds = chunk_bounds(
             self.n_maps, chunk_length(per_item, self.chunk_mb, self.n_maps)
         )
-        tasks = (
-            functools.partial(self._cross_chunk, stats, start, stop)
-            for start, stop in bounds
-        )
-        return Family(len(bounds), tasks)
+        return chunk_family(bounds, self._cross_chunk, stats)
 
-    def _cross_chunk(self, stats, start, stop):
+    def _cross_chunk(self, start, stop, stats):
         similarities = self._cross_similarities(stats, start, stop)
         return ChunkResult(start, stop, None, None, similarities)
 
@@ -304,11 +301,7 @@ class GAPEngine(PooledMaps, MaskedEngine):
             self._rank_structure, self._rank_terms  # noqa: B018
             summed = self._sums_rank_grams(dataset, per_image)
             chunk = functools.partial(self._rank_leave_one_out_chunk, summed)
-        tasks = (
-            functools.partial(chunk, start, stop, dataset, per_image)
-            for start, stop in bounds
-        )
-        return Family(len(bounds), tasks)
+        return chunk_family(bounds, chunk, dataset, per_image)
 
     def _rank_leave_one_out_chunk(self, summed, start, stop, dataset, per_image):
         args = (self._rank_structure, start, stop, dataset, per_image)

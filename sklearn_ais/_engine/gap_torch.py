@@ -44,6 +44,7 @@ from .base import (
     Family,
     MaskedEngine,
     chunk_bounds,
+    chunk_family,
     chunk_length,
     leave_one_out_masks,
     prefix_masks,
@@ -476,13 +477,7 @@ class TorchGAPEngine(PooledMaps, MaskedEngine):
         """The leave-one-map-out family; see :class:`MaskedEngine`."""
         bounds = chunk_bounds(self.n_maps, self._step(dataset, per_image))
         self._totals, self._full_ranks  # computed once, before the threads start
-        tasks = (
-            functools.partial(
-                self._leave_one_out_chunk, start, stop, dataset, per_image
-            )
-            for start, stop in bounds
-        )
-        return Family(len(bounds), tasks)
+        return chunk_family(bounds, self._leave_one_out_chunk, dataset, per_image)
 
     def prefixes(self, order):
         """The prefix family of ``order``; see :class:`MaskedEngine`.

@@ -32,6 +32,7 @@ from .base import (
     Family,
     MaskedEngine,
     chunk_bounds,
+    chunk_family,
     chunk_length,
     leave_one_out_masks,
     prefix_masks,
@@ -222,13 +223,7 @@ class _TorchEngine(MaskedEngine):
         bounds = chunk_bounds(self.n_maps, self._step(self.n_images * per_image))
         if per_image:
             self._unmasked  # computed once, before the threads start
-        tasks = (
-            functools.partial(
-                self._leave_one_out_chunk, start, stop, dataset, per_image
-            )
-            for start, stop in bounds
-        )
-        return Family(len(bounds), tasks)
+        return chunk_family(bounds, self._leave_one_out_chunk, dataset, per_image)
 
     def _reference(self, reference):
         """Reference embeddings as columns: a float64 tensor and their terms."""
@@ -241,7 +236,7 @@ class _TorchEngine(MaskedEngine):
         with torch.inference_mode():
             return self._per_image(self._embed_all()[None], columns=columns)[0]
 
-    def _cross_chunk(self, columns, start, stop):
+    def _cross_chunk(self, start, stop, columns):
         with torch.inference_mode():
             embeddings = self._leave_one_out_embeddings(start, stop)
             cross = self._per_image(embeddings, columns=columns)
@@ -251,11 +246,7 @@ class _TorchEngine(MaskedEngine):
         """The cross family against ``reference``; see :class:`MaskedEngine`."""
         columns = self._reference(reference)
         bounds = chunk_bounds(self.n_maps, self._step(len(reference)))
-        tasks = (
-            functools.partial(self._cross_chunk, columns, start, stop)
-            for start, stop in bounds
-        )
-        return Family(len(bounds), tasks)
+        return chunk_family(bounds, self._cross_chunk, columns)
 
     def _prefix_chunk(self, order, carry, start, stop):
         with torch.inference_mode():

@@ -48,10 +48,18 @@ def run_family(family, score, *, n_jobs=None, description="", verbose=0):
     )
 
 
-def _run_engine_family(engine, family, score, *, n_jobs, **progress):
-    """``run_family`` in the engine's ``parallel_tasks`` context."""
+def _scored_slices(engine, family, score, *, n_jobs, **progress):
+    """Yield ``(start, stop, score(chunk))`` of a family's chunks, in order.
+
+    The family runs through ``run_family`` in the engine's
+    ``parallel_tasks`` context.
+    """
+
+    def scored(chunk):
+        return chunk.start, chunk.stop, score(chunk)
+
     with engine.parallel_tasks(n_jobs) as n_jobs:
-        yield from run_family(family, score, n_jobs=n_jobs, **progress)
+        yield from run_family(family, scored, n_jobs=n_jobs, **progress)
 
 
 class AISScores(NamedTuple):
@@ -128,7 +136,7 @@ def leave_one_out_ais(
     def score(chunk):
         left_out = None if chunk.pairs is None else human.score_many(chunk.pairs)
         masked = None if chunk.per_image is None else images.score(chunk.per_image)
-        return chunk.start, chunk.stop, left_out, masked
+        return left_out, masked
 
     family = engine.leave_one_out(dataset=dataset, per_image=per_image)
     label = " + ".join(
@@ -136,13 +144,9 @@ def leave_one_out_ais(
         for name, wanted in (("dataset", dataset), ("per image", per_image))
         if wanted
     )
-    for start, stop, left_out, masked in _run_engine_family(
-        engine,
-        family,
-        score,
-        n_jobs=n_jobs,
-        description=f"AIS ({label})",
-        verbose=verbose,
+    progress = {"n_jobs": n_jobs, "verbose": verbose, "description": f"AIS ({label})"}
+    for start, stop, (left_out, masked) in _scored_slices(
+        engine, family, score, **progress
     ):
         if dataset:
             ais[start:stop] = baseline - left_out
@@ -185,16 +189,10 @@ def cross_ais(engine, reference, human, comparison, *, n_jobs=None, verbose=0):
     baseline = images.score(engine.full_cross(reference)[None])[:, 0]
     ais = np.empty((engine.n_images, engine.n_maps))
 
-    def score(chunk):
-        return chunk.start, chunk.stop, images.score(chunk.cross)
-
-    for start, stop, masked in _run_engine_family(
-        engine,
-        engine.cross(reference),
-        score,
-        n_jobs=n_jobs,
-        description="AIS (new images)",
-        verbose=verbose,
+    progress = {"n_jobs": n_jobs, "verbose": verbose, "description": "AIS (new images)"}
+    family = engine.cross(reference)
+    for start, stop, masked in _scored_slices(
+        engine, family, lambda chunk: images.score(chunk.cross), **progress
     ):
         ais[:, start:stop] = baseline[:, None] - masked
     return baseline, ais
@@ -221,16 +219,10 @@ def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbo
     human = engine.pair_comparison(human_pairs, comparison)
     path = np.empty(engine.n_maps)
 
-    def score(chunk):
-        return chunk.start, chunk.stop, human.score_many(chunk.pairs)
-
-    for start, stop, scores in _run_engine_family(
-        engine,
-        engine.prefixes(order),
-        score,
-        n_jobs=n_jobs,
-        description="Selection path",
-        verbose=verbose,
+    progress = {"n_jobs": n_jobs, "verbose": verbose, "description": "Selection path"}
+    family = engine.prefixes(order)
+    for start, stop, scores in _scored_slices(
+        engine, family, lambda chunk: human.score_many(chunk.pairs), **progress
     ):
         path[start:stop] = scores
     return path
