@@ -13,6 +13,8 @@ the tables and a manifest of versions, parameters and seeds. In a shell::
 This example writes such a folder from generated images, runs the command
 in-process through :func:`sklearn_ais.cli.main` (the function behind the
 ``sklearn-ais`` script), and shows what the report holds.
+Each step of the command is also a Python function: the readers of
+:mod:`sklearn_ais.io` and :func:`sklearn_ais.model_selection.run_study`.
 """
 
 # %%
@@ -29,6 +31,7 @@ from PIL import Image
 
 from sklearn_ais.cli import main
 from sklearn_ais.datasets import make_comparison_images
+from sklearn_ais.io import match_images, read_similarity
 
 work = Path(tempfile.mkdtemp())
 data = make_comparison_images(
@@ -39,6 +42,12 @@ for image, name in zip(data.images, data.ids):
     Image.fromarray(image).save(work / "photos" / f"{name}.png")
 data.similarity.to_csv(work / "similarity.csv")
 print(sorted(p.name for p in (work / "photos").iterdir())[:5], "...")
+
+# %%
+# The command reads the matrix and matches the images by id with
+# :func:`sklearn_ais.io.read_similarity` and :func:`sklearn_ais.io.match_images`:
+y = read_similarity(work / "similarity.csv")
+print(match_images(work / "photos", list(y.index)).head(3))
 
 # %%
 # Run the command
