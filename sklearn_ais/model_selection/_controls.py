@@ -36,16 +36,8 @@ class SelectionControls(FullVsRetained):
 
     Parameters
     ----------
-    full, retained : ndarray of shape (n_folds,)
-        Test-set 2OI of all maps and of the retained maps.
-    n_retained : ndarray of shape (n_folds,)
-        Number of retained maps in each fold.
-    n_maps : int
-        Number of maps.
-    supports : ndarray of shape (n_folds, n_maps), dtype=bool, default=None
-        The retained maps of each fold.
-    splits : list of (train, test) index arrays, default=None
-        The folds, in order.
+    full, retained, n_retained, n_maps, supports, splits
+        As in :class:`FullVsRetained`.
     controls : pandas.DataFrame of shape (n_folds, n_controls), default=None
         Test-set 2OI of each control subset: columns ``random_0`` ...,
         ``top_mean``, ``top_variance``.
