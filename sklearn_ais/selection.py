@@ -386,7 +386,7 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
         return self._fitted_engine(X).embed(self.support_)
 
     def embed_subsets(self, X, subsets):
-        """Embeddings of ``X`` built from each given subset of maps.
+        """Embed ``X`` with each given subset of maps kept.
 
         What ``transform`` does for the retained maps, for any subsets (all
         maps, controls of the same size...), with the featurizer and the

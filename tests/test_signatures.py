@@ -48,6 +48,7 @@ POSITIONAL = {
     "NoiseCeiling": ("per_subject", "split_half", "comparison"),
     # Arrays in, as scikit-learn's metrics take y_true, y_pred.
     "heatmap_weights": ("ais",),
+    "second_order_isomorphism": ("y", "embeddings"),
     "upsample_heatmap": ("heatmap", "size"),
     "relevance_mass": ("heatmaps", "masks"),
     "pointing_game": ("heatmaps", "masks"),

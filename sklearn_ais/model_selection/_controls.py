@@ -36,7 +36,17 @@ class SelectionControls(FullVsRetained):
 
     Parameters
     ----------
-    full, retained, n_retained, n_maps, supports, splits
+    full : ndarray of shape (n_folds,)
+        As in :class:`FullVsRetained`.
+    retained : ndarray of shape (n_folds,)
+        As in :class:`FullVsRetained`.
+    n_retained : ndarray of shape (n_folds,)
+        As in :class:`FullVsRetained`.
+    n_maps : int
+        As in :class:`FullVsRetained`.
+    supports : ndarray of shape (n_folds, n_maps), dtype=bool, default=None
+        As in :class:`FullVsRetained`.
+    splits : list of (train, test) index arrays, default=None
         As in :class:`FullVsRetained`.
     controls : pandas.DataFrame of shape (n_folds, n_controls), default=None
         Test-set 2OI of each control subset: columns ``random_0`` ...,
