@@ -52,7 +52,7 @@ def test_deletion_curves_mechanics(heatmaps):
 
 
 def test_top_pixels_edits_exactly_k_percent_with_ties():
-    from sklearn_ais._faithfulness import top_pixels
+    from sklearn_ais.analysis._faithfulness import top_pixels
 
     rng = np.random.RandomState(0)
     flat = np.zeros((10, 10))
@@ -66,7 +66,7 @@ def test_top_pixels_edits_exactly_k_percent_with_ties():
 
 
 def test_road_fill_recovers_a_linear_image():
-    from sklearn_ais._faithfulness import edit_image
+    from sklearn_ais.analysis._faithfulness import edit_image
 
     # A linear function equals the weighted mean of its 8 neighbours, so
     # ROAD's imputation reproduces it up to its noise (sd 0.01).
@@ -94,7 +94,7 @@ def test_road_fill_recovers_a_linear_image():
 
 
 def test_road_fill_with_every_pixel_deleted_is_the_mean_colour():
-    from sklearn_ais._faithfulness import edit_image
+    from sklearn_ais.analysis._faithfulness import edit_image
 
     image = np.random.default_rng(0).random((8, 9, 3))
     edited = edit_image(

@@ -81,7 +81,7 @@ LAYERS = {
             "_saliency",
         )
     },
-    "_faithfulness": "figures",
+    "analysis._faithfulness": "figures",
     "metrics": "metrics",
     "_statistics": "numpy core",
     "_feature_maps": "numpy core",

@@ -8,9 +8,9 @@ AIS statistics, comparison with saliency maps, faithfulness (deletion
 curves) and reliability.
 """
 
-from .._faithfulness import deletion_auc, deletion_curves
 from ._agreement import heatmap_match, match_entropy_correlation, softmax_entropy
 from ._ais_statistics import ais_statistics, compare_ais
+from ._faithfulness import deletion_auc, deletion_curves
 from ._localization import (
     localization_table,
     pointing_game,

@@ -26,7 +26,7 @@ _NEIGHBOURS = [
 
 def _decoded(items, indices):
     """The checked images ``items[indices]`` as ``(H, W, 3)`` floats in [0, 1]."""
-    from ._images import decode_image
+    from .._images import decode_image
 
     out = []
     for i in indices:
@@ -221,7 +221,7 @@ def deletion_curves(
     from sklearn.model_selection import KFold, check_cv
     from sklearn.utils import check_random_state
 
-    from .metrics import second_order_isomorphism
+    from ..metrics import second_order_isomorphism
 
     if not isinstance(y, pd.DataFrame):
         raise ValueError(
@@ -232,7 +232,7 @@ def deletion_curves(
     if isinstance(cv, Integral):
         cv = KFold(cv, shuffle=True, random_state=rng.randint(2**31))
     splits = list(check_cv(cv).split(np.arange(len(y))))
-    from ._images import check_images
+    from .._images import check_images
 
     items = check_images(images)
     rows = []
