@@ -50,12 +50,12 @@ def brute_force_fit(X, h, n_configs=None):
     def score(embeddings):
         return stats.spearmanr(1.0 - pdist(embeddings, "cosine"), h).statistic
 
-    baseline = score(X)
+    full_score = score(X)
     ais = np.zeros(X.shape[1])
     for k in range(n_configs):
         masked = X.copy()
         masked[:, k] = 0.0
-        ais[k] = baseline - score(masked)
+        ais[k] = full_score - score(masked)
     order = np.argsort(-ais, kind="stable")
     path = np.zeros(X.shape[1])
     for m in range(1, n_configs + 1):
@@ -278,7 +278,7 @@ def bench_vgg(args):
             cosines = unit @ (embedding / np.linalg.norm(embedding))
             others = np.arange(n) != image
             masked_score = spearmanr(cosines[others], human[image, others]).statistic
-            reference_ais = scores.baseline_per_image[image] - masked_score
+            reference_ais = scores.full_score_per_image[image] - masked_score
             worst = max(worst, abs(reference_ais - scores.ais_per_image[image, k]))
     per_pair = (time.perf_counter() - start) / len(pairs)
     reference = per_pair * n * n_maps
@@ -601,7 +601,10 @@ def bench_rank_grams(args):
     """
     from sklearn_ais._engine import GAPEngine
     from sklearn_ais._engine.gap import MIN_SUMMED_CHUNK, _one_blas_thread
-    from sklearn_ais._engine.rank_gram import leave_one_out_grams, leave_one_out_ranked_grams
+    from sklearn_ais._engine.rank_gram import (
+        leave_one_out_grams,
+        leave_one_out_ranked_grams,
+    )
 
     print(
         f"Spearman similarity, leave-one-out rank Grams, {args.n_maps} random "

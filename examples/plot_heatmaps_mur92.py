@@ -33,9 +33,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # a few all-zero heatmaps
     explainer.fit(data.images, data.similarity)
 
-per_image = explainer.baseline_per_image_
+per_image = explainer.full_score_per_image_
 print(
-    f"92 images; all-pairs 2OI {explainer.baseline_score_:.3f}; per-image 2OI "
+    f"92 images; all-pairs 2OI {explainer.full_score_:.3f}; per-image 2OI "
     f"median {np.nanmedian(per_image):.3f} (range {np.nanmin(per_image):.3f} "
     f"to {np.nanmax(per_image):.3f})"
 )

@@ -139,8 +139,8 @@ randomised = randomization_check(
 print(
     "Randomisation check: median Match trained vs random weights "
     f"{randomised['match'].median():.3f}; mean per-image 2OI "
-    f"{randomised['baseline_trained'].mean():.3f} (trained) vs "
-    f"{randomised['baseline_random'].mean():.3f} (random)"
+    f"{randomised['full_score_trained'].mean():.3f} (trained) vs "
+    f"{randomised['full_score_random'].mean():.3f} (random)"
 )
 
 # %%
@@ -181,7 +181,7 @@ table = risks.assign(
     match_lite0_lite1=match,
     entropy_lite0=entropies["lite0"],
     entropy_lite1=entropies["lite1"],
-    baseline_2oi_lite0=fits["lite0"].baseline_per_image_,
+    full_2oi_lite0=fits["lite0"].full_score_per_image_,
     match_trained_random=randomised["match"].to_numpy(),
 )
 table.to_csv(out / "analyses_mur92.csv")

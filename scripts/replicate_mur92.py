@@ -34,7 +34,7 @@ print(f"Mur92: {len(data.images)} images, human similarities averaged over 16 su
 
 maps = EfficientNetLite0Featurizer().fit_transform(data.images)
 selector = AISFeatureMapSelector().fit(maps, data.similarity)
-print(f"All-data 2OI (all {maps.shape[1]} maps): {selector.baseline_score_:.4f}")
+print(f"All-data 2OI (all {maps.shape[1]} maps): {selector.full_score_:.4f}")
 
 cv = RepeatedKFold(n_splits=5, n_repeats=8, random_state=0)
 result = compare_full_vs_retained(AISFeatureMapSelector(), maps, data.similarity, cv=cv)

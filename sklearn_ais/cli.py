@@ -128,7 +128,7 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more)
     )
     selector = study.selector
     print(
-        f"All-data 2OI {selector.baseline_score_:.3f}; the best prefix keeps "
+        f"All-data 2OI {selector.full_score_:.3f}; the best prefix keeps "
         f"{selector.n_features_} maps (2OI {np.nanmax(selector.scores_path_):.3f})."
     )
     print(

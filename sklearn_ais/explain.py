@@ -124,15 +124,15 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
     ais_per_image_ : ndarray of shape (n_images, n_maps)
         Per-image AIS (NaN where the image's score is undefined, for example
         when all its human similarities are equal).
-    baseline_per_image_ : ndarray of shape (n_images,)
+    full_score_per_image_ : ndarray of shape (n_images,)
         Each image's 2OI with every map kept.
     ais_ : ndarray of shape (n_maps,)
         Dataset AIS of the same pass.
-    baseline_score_ : float
+    full_score_ : float
         2OI of the full model on all pairs.
     target_ : str
         How ``y`` was read.
-    raw_heatmaps_ : ndarray of shape (n_images, h, w)
+    raw_map_heatmaps_ : ndarray of shape (n_images, h, w)
         Map-resolution heatmaps with un-normalised weights (one scale for
         every image, as CAM libraries' raw maps).
     map_heatmaps_ : ndarray of shape (n_images, h, w)
@@ -156,6 +156,12 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    Names say the resolution: a ``heatmaps`` name (``heatmaps_``,
+    :meth:`heatmaps`) gives each heatmap at its image's own size, a
+    ``map_heatmaps`` name (``map_heatmaps_``, ``raw_map_heatmaps_``, the
+    ``map_heatmaps`` of :meth:`explain`) the resolution of the feature maps,
+    as does ``transform`` (a transformer returns one array).
+
     ``heatmaps_`` (the fitted images' heatmaps at their own size) is computed
     on access from ``map_heatmaps_``: at full resolution, 1,000 photos of
     12 megapixels would take 48 GB. Heatmaps are stretched over the whole
@@ -312,12 +318,12 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
             verbose=self.verbose,
         )
         self.embeddings_ = engine.embed(np.ones(n_maps, dtype=bool))
-        self.baseline_score_ = scores.baseline
+        self.full_score_ = scores.full_score
         self.ais_ = scores.ais
-        self.baseline_per_image_ = scores.baseline_per_image
+        self.full_score_per_image_ = scores.full_score_per_image
         self.ais_per_image_ = scores.ais_per_image
         raw, weights = heatmap_weights(self.ais_per_image_, negative=self.negative)
-        self.raw_heatmaps_ = _weighted_sum(maps, raw)
+        self.raw_map_heatmaps_ = _weighted_sum(maps, raw)
         self.map_heatmaps_ = _weighted_sum(maps, weights)
         self._warn_empty(weights, ids)
         self.image_sizes_ = sizes
@@ -374,8 +380,11 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         """
         return self._dataset_heatmaps(X, sizes=False)[0]
 
-    def native_heatmaps(self, X):
-        """Like ``transform``, each heatmap at its image's own size.
+    def heatmaps(self, X):
+        """Heatmaps of images by the dataset AIS, each at its image's own size.
+
+        What ``transform`` gives at map resolution, upsampled as
+        ``heatmaps_`` is.
 
         Parameters
         ----------
@@ -414,7 +423,7 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         -------
         result : :class:`~sklearn.utils.Bunch`
             Dictionary-like object with attributes ``ais_per_image`` (n_new,
-            n_maps), ``baseline_per_image`` (n_new,), ``map_heatmaps`` (n_new,
+            n_maps), ``full_score_per_image`` (n_new,), ``map_heatmaps`` (n_new,
             h, w) and ``heatmaps`` (a list, each at its image's size; at map
             resolution with ``"passthrough"``). NaN AIS and all-zero heatmaps
             where an image's score is undefined.
@@ -443,7 +452,7 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         engine = make_engine(
             maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )
-        baseline, ais = cross_ais(
+        full_score, ais = cross_ais(
             engine,
             self.embeddings_,
             human,
@@ -456,7 +465,7 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         self._warn_empty(weights, ids, stacklevel=3)
         return Bunch(
             ais_per_image=ais,
-            baseline_per_image=baseline,
+            full_score_per_image=full_score,
             map_heatmaps=map_heatmaps,
             heatmaps=self._at_size(map_heatmaps, sizes),
         )

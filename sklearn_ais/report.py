@@ -182,12 +182,12 @@ def _tables(out, selector, explainer, result, ids, statistics):
         tables.append("ceiling.csv")
     if explainer is not None:
         index = (
-            ids if ids is not None else np.arange(len(explainer.baseline_per_image_))
+            ids if ids is not None else np.arange(len(explainer.full_score_per_image_))
         )
         pd.DataFrame(
             {
                 "id": [str(i) for i in index],
-                "baseline_2oi": explainer.baseline_per_image_,
+                "full_2oi": explainer.full_score_per_image_,
             }
         ).to_csv(out / "images.csv", index=False)
         tables.append("images.csv")
@@ -234,7 +234,7 @@ def _results(selector, result):
         "n_images": None,
         "n_maps": int(result.n_maps),
         "all_data": {
-            "baseline_2oi": float(selector.baseline_score_),
+            "full_2oi": float(selector.full_score_),
             "n_retained": int(selector.n_features_),
             "retained_2oi": float(np.nanmax(selector.scores_path_)),
         },
@@ -386,7 +386,7 @@ def _summary_rows(results):
     test = cv["ttest"]
     rows = [
         ("Maps", results["n_maps"]),
-        ("All-data 2OI, all maps", f"{alldata['baseline_2oi']:.4f}"),
+        ("All-data 2OI, all maps", f"{alldata['full_2oi']:.4f}"),
         (
             "All-data 2OI, retained maps (S*)",
             f"{alldata['retained_2oi']:.4f} ({alldata['n_retained']} maps)",
@@ -570,7 +570,7 @@ def write_report(
     selection path with S*, the AIS distribution and, with an explainer and
     images, a heatmap gallery), ``folds.csv`` (per-fold Full and Retained),
     ``maps.csv`` (per-map AIS, AIS rank, retained), ``images.csv`` (per-image
-    baseline 2OI, with an explainer), ``results.json`` (summary and paired
+    full-model 2OI, with an explainer), ``results.json`` (summary and paired
     t-test) and ``manifest.json`` (package versions, parameters, seeds,
     SHA-256 of the input files).
 
@@ -593,7 +593,7 @@ def write_report(
         The cross-validated comparison
         (:func:`~sklearn_ais.model_selection.compare_full_vs_retained`).
     explainer : AISHeatmapExplainer or None, default=None
-        Fitted on the same images: per-image baseline 2OI and heatmaps.
+        Fitted on the same images: per-image 2OI of the full model and heatmaps.
     images : collection of images or None, default=None
         The images, in the order the explainer saw them, under the heatmaps.
         The gallery is drawn only with both ``explainer`` and ``images``.
@@ -675,7 +675,7 @@ def write_report(
     )
     results = _results(selector, result)
     if explainer is not None:
-        results["n_images"] = len(explainer.baseline_per_image_)
+        results["n_images"] = len(explainer.full_score_per_image_)
     if controls is not None:
         results["selection_controls"] = _controls_results(controls)
     if result.supports is not None:

@@ -137,7 +137,7 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
     ais_ : ndarray of shape (n_maps,)
         Alignment Importance Score of each map (NaN where masking the map left
         constant similarities).
-    baseline_score_ : float
+    full_score_ : float
         2OI of the full model (all maps) on the training images.
     target_ : {"similarity", "dissimilarity", "embedding"}
         How ``y`` was read (the decision of ``target="auto"``).
@@ -324,7 +324,7 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
             n_jobs=self.n_jobs,
             verbose=self.verbose,
         )
-        self.baseline_score_ = scores.baseline
+        self.full_score_ = scores.full_score
         self.ais_ = scores.ais
         # Undefined scores rank last; ties keep map order.
         order = np.argsort(-np.nan_to_num(self.ais_, nan=-np.inf), kind="stable")

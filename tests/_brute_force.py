@@ -169,16 +169,16 @@ def score(X, h, similarity, comparison):
 
 
 def brute_force_ais(X, H, similarity="cosine", comparison="spearman"):
-    """``(baseline, ais)``: zero each column of ``X`` in turn and recompute."""
+    """``(full_score, ais)``: zero each column of ``X`` in turn and recompute."""
     X = np.asarray(X, dtype=np.float64)
     h = upper(H)
-    baseline = score(X, h, similarity, comparison)
+    full_score = score(X, h, similarity, comparison)
     ais = np.empty(X.shape[1])
     for k in range(X.shape[1]):
         masked = X.copy()
         masked[:, k] = 0.0
-        ais[k] = baseline - score(masked, h, similarity, comparison)
-    return baseline, ais
+        ais[k] = full_score - score(masked, h, similarity, comparison)
+    return full_score, ais
 
 
 def brute_force_subset(X, H, keep, similarity="cosine", comparison="spearman"):
@@ -204,7 +204,7 @@ def brute_force_path(X, H, order, similarity="cosine", comparison="spearman"):
 def brute_force_per_image_ais(
     maps, H, similarity, comparison, embed=None, maps_to_check=None
 ):
-    """``(baseline, ais)`` per image: mask map ``k`` in image ``t`` alone.
+    """``(full_score, ais)`` per image: mask map ``k`` in image ``t`` alone.
 
     ``embed`` turns maps ``(m, ...)`` into embeddings ``(m, d)`` (default: the
     rows themselves, the 2-D case). For each image ``t``: its ``n - 1``
@@ -224,20 +224,20 @@ def brute_force_per_image_ais(
         z = [pair_similarity(e_t, E[j], similarity) for j in range(n) if j != t]
         return compare(z, np.delete(H[t], t), comparison)
 
-    baseline = np.array([image_score(t, E[t]) for t in range(n)])
+    full_score = np.array([image_score(t, E[t]) for t in range(n)])
     ais = np.full((n, n_maps), np.nan)
     for t in range(n):
         for k in checked:
             masked = maps[t : t + 1].copy()
             masked[0, k] = 0
-            ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
-    return baseline, ais
+            ais[t, k] = full_score[t] - image_score(t, embed(masked)[0])
+    return full_score, ais
 
 
 def brute_force_cross_per_image_ais(
     new_maps, fitted_maps, H_cross, similarity, comparison, embed=None
 ):
-    """``(baseline, ais)`` of new images against fitted ones, one pair at a time.
+    """``(full_score, ais)`` of new images against fitted ones, one pair at a time.
 
     New image ``t``'s score compares its similarities to every fitted image
     with ``H_cross[t]``; ``ais[t, k]`` is the drop when map ``k`` is zeroed in
@@ -253,7 +253,7 @@ def brute_force_cross_per_image_ais(
         return compare(z, H_cross[t], comparison)
 
     n, n_maps = new_maps.shape[:2]
-    baseline = np.array(
+    full_score = np.array(
         [image_score(t, embed(new_maps[t : t + 1])[0]) for t in range(n)]
     )
     ais = np.empty((n, n_maps))
@@ -261,5 +261,5 @@ def brute_force_cross_per_image_ais(
         for k in range(n_maps):
             masked = new_maps[t : t + 1].copy()
             masked[0, k] = 0
-            ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
-    return baseline, ais
+            ais[t, k] = full_score[t] - image_score(t, embed(masked)[0])
+    return full_score, ais

@@ -48,15 +48,18 @@ def naive_fit(maps, head, H, similarity):
         )
 
     everything = np.ones(n_maps, dtype=bool)
-    baseline = score(everything)
+    full_score = score(everything)
     ais = np.array(
-        [baseline - score(everything & (np.arange(n_maps) != k)) for k in range(n_maps)]
+        [
+            full_score - score(everything & (np.arange(n_maps) != k))
+            for k in range(n_maps)
+        ]
     )
     order = np.argsort(-ais, kind="stable")
     path = np.array(
         [score(np.isin(np.arange(n_maps), order[:m])) for m in range(1, n_maps + 1)]
     )
-    return baseline, ais, path
+    return full_score, ais, path
 
 
 def random_maps(n_images, n_maps, size, seed=0):
@@ -124,8 +127,8 @@ def test_selector_ais_and_path_equal_naive_loop(kind, similarity):
     _, H, _ = make_alignment_problem(n_images, 4, 2, random_state=3)
     X = FeatureMaps(maps, head=head)
     selector = AISFeatureMapSelector(similarity=similarity, device="cpu").fit(X, H)
-    baseline, ais, path = naive_fit(maps, head, H, similarity)
-    assert selector.baseline_score_ == pytest.approx(baseline, abs=1e-5)
+    full_score, ais, path = naive_fit(maps, head, H, similarity)
+    assert selector.full_score_ == pytest.approx(full_score, abs=1e-5)
     np.testing.assert_allclose(selector.ais_, ais, atol=1e-5)
     np.testing.assert_allclose(selector.scores_path_, path, atol=1e-5)
 

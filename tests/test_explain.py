@@ -40,7 +40,7 @@ def test_passthrough_per_image_ais_and_heatmaps(problem):
     expected = np.tensordot(w / w.sum(), maps[t], axes=1)
     np.testing.assert_allclose(explainer.map_heatmaps_[t], expected, rtol=1e-5)
     np.testing.assert_allclose(
-        explainer.raw_heatmaps_[t], np.tensordot(w, maps[t], axes=1), rtol=1e-5
+        explainer.raw_map_heatmaps_[t], np.tensordot(w, maps[t], axes=1), rtol=1e-5
     )
     heatmaps = explainer.heatmaps_
     assert len(heatmaps) == N and heatmaps[0].shape == (5, 7)
@@ -148,7 +148,7 @@ def test_heatmaps_have_each_image_size(images):
     for heatmap, image in zip(explainer.heatmaps_, images):
         assert heatmap.shape == image.shape[:2]
     assert explainer.map_heatmaps_.shape == (len(images), 2, 2)
-    native = explainer.native_heatmaps(images[:3])
+    native = explainer.heatmaps(images[:3])
     assert [h.shape for h in native] == [im.shape[:2] for im in images[:3]]
 
 

@@ -38,10 +38,10 @@ def test_explain_equals_brute_force_with_a_gap_head(similarity, comparison):
         chunk_mb=1e-6,  # one map per chunk
     ).fit(fit_maps, H_fit)
     result = explainer.explain(new_maps, H_new)
-    baseline, ais = brute_force_cross_per_image_ais(
+    full_score, ais = brute_force_cross_per_image_ais(
         new_maps, fit_maps, H_new, similarity, comparison, embed=_gap
     )
-    np.testing.assert_allclose(result.baseline_per_image, baseline, atol=1e-10)
+    np.testing.assert_allclose(result.full_score_per_image, full_score, atol=1e-10)
     np.testing.assert_allclose(result.ais_per_image, ais, atol=1e-10)
     assert (result.ais_per_image[0, 2] == 0.0) or similarity == "spearman"
 
@@ -62,10 +62,10 @@ def test_explain_equals_brute_force_with_torch_heads(head_kind, similarity):
     explainer = AISHeatmapExplainer(featurizer="passthrough", similarity=similarity)
     explainer.fit(FeatureMaps(fit_maps, head=head), H_fit)
     result = explainer.explain(FeatureMaps(new_maps, head=head), H_new)
-    baseline, ais = brute_force_cross_per_image_ais(
+    full_score, ais = brute_force_cross_per_image_ais(
         new_maps, fit_maps, H_new, similarity, "spearman", embed=embed
     )
-    np.testing.assert_allclose(result.baseline_per_image, baseline, atol=1e-5)
+    np.testing.assert_allclose(result.full_score_per_image, full_score, atol=1e-5)
     np.testing.assert_allclose(result.ais_per_image, ais, atol=1e-5)
 
 
@@ -95,11 +95,11 @@ def test_cross_family_equals_brute_force_masking(engine_kind, similarity):
 
         engine, atol = make_engine(new_maps, head, similarity, chunk_mb=1e-3), 1e-5
     assert engine.cross(embed(fit_maps)).n_chunks > 1
-    baseline, ais = cross_ais(engine, embed(fit_maps), H_new.to_numpy(), "spearman")
+    full_score, ais = cross_ais(engine, embed(fit_maps), H_new.to_numpy(), "spearman")
     expected = brute_force_cross_per_image_ais(
         new_maps, fit_maps, H_new, similarity, "spearman", embed=embed
     )
-    np.testing.assert_allclose(baseline, expected[0], atol=atol)
+    np.testing.assert_allclose(full_score, expected[0], atol=atol)
     np.testing.assert_allclose(ais, expected[1], atol=atol)
 
 

@@ -2,7 +2,7 @@
 
 No GPU runs these tests: they run the torch engine on CPU torch, which is the
 same code a CUDA device runs. Stated tolerance: ``ATOL`` on every AIS, path
-score and baseline; the ranks, the retained maps and the undefined (NaN)
+score and full score; the ranks, the retained maps and the undefined (NaN)
 scores are identical.
 """
 

@@ -83,7 +83,7 @@ def test_csv_read_with_index_col_is_the_matrix(csv_problem):
     assert y.index.dtype.kind == "i" and isinstance(y.columns[0], str)
     from_csv = AISFeatureMapSelector().fit(X, y)
     from_array = AISFeatureMapSelector().fit(X, H)
-    assert from_csv.baseline_score_ == from_array.baseline_score_
+    assert from_csv.full_score_ == from_array.full_score_
     np.testing.assert_array_equal(from_csv.ais_, from_array.ais_)
     np.testing.assert_array_equal(from_csv.support_, from_array.support_)
     # And it survives cross-validation (each fold's block by label).
@@ -126,7 +126,7 @@ def test_csv_with_a_named_id_column_read_without_index_col(csv_problem, tmp_path
     with pytest.raises(ValueError, match=r"not among the columns.*index_col=0"):
         AISFeatureMapSelector().fit(X, pd.read_csv(path))
     fitted = AISFeatureMapSelector().fit(X, pd.read_csv(path, index_col=0))
-    assert fitted.baseline_score_ == AISFeatureMapSelector().fit(X, H).baseline_score_
+    assert fitted.full_score_ == AISFeatureMapSelector().fit(X, H).full_score_
 
 
 def test_tsv_with_string_ids_round_trips(tmp_path):
@@ -190,7 +190,7 @@ def test_integer_ids_of_x_are_compared_as_strings():
     ids = np.arange(1, 13)
     y = pd.DataFrame(H.to_numpy(), index=[str(i) for i in ids], columns=ids)
     fitted = AISFeatureMapSelector().fit(pd.DataFrame(X, index=ids), y)
-    assert fitted.baseline_score_ == AISFeatureMapSelector().fit(X, H).baseline_score_
+    assert fitted.full_score_ == AISFeatureMapSelector().fit(X, H).full_score_
     with pytest.raises(ValueError, match="another order"):
         AISFeatureMapSelector().fit(pd.DataFrame(X, index=ids[::-1]), y)
 
@@ -270,7 +270,7 @@ def test_rdm_from_scipy_is_read_as_dissimilarities():
     negated = AISFeatureMapSelector(target="similarity").fit(X, -D)
     np.testing.assert_array_equal(auto.ais_, explicit.ais_)
     np.testing.assert_array_equal(auto.ais_, negated.ais_)
-    assert auto.baseline_score_ == negated.baseline_score_
+    assert auto.full_score_ == negated.full_score_
     # A similarity matrix reads as one.
     assert AISFeatureMapSelector().fit(X, _human()).target_ == "similarity"
 

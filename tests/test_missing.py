@@ -50,12 +50,12 @@ def brute_dataset(maps, H, similarity, comparison, embed, order):
         return rated_compare(pairs_of(embed(masked), similarity), h, comparison)
 
     everything = np.ones(n_maps, dtype=bool)
-    baseline = score(everything)
-    ais = np.array([baseline - score(np.arange(n_maps) != k) for k in range(n_maps)])
+    full_score = score(everything)
+    ais = np.array([full_score - score(np.arange(n_maps) != k) for k in range(n_maps)])
     path = np.array(
         [score(np.isin(np.arange(n_maps), order[:m])) for m in range(1, n_maps + 1)]
     )
-    return baseline, ais, path
+    return full_score, ais, path
 
 
 def brute_per_image(maps, H, similarity, comparison, embed):
@@ -67,14 +67,14 @@ def brute_per_image(maps, H, similarity, comparison, embed):
         z = [pair_similarity(e_t, E[j], similarity) for j in range(n) if j != t]
         return rated_compare(z, np.delete(H[t], t), comparison)
 
-    baseline = np.array([image_score(t, E[t]) for t in range(n)])
+    full_score = np.array([image_score(t, E[t]) for t in range(n)])
     ais = np.empty((n, n_maps))
     for t in range(n):
         for k in range(n_maps):
             masked = maps[t : t + 1].copy()
             masked[0, k] = 0
-            ais[t, k] = baseline[t] - image_score(t, embed(masked)[0])
-    return baseline, ais
+            ais[t, k] = full_score[t] - image_score(t, embed(masked)[0])
+    return full_score, ais
 
 
 def rows_of(maps):
@@ -93,8 +93,8 @@ def test_selector_on_a_csv_with_empty_cells_equals_brute_force(
         similarity=similarity, comparison=comparison, missing="ignore"
     ).fit(X, y)
     order = np.argsort(selector.ais_ranking_)
-    baseline, ais, path = brute_dataset(X, H, similarity, comparison, rows_of, order)
-    assert selector.baseline_score_ == pytest.approx(baseline, abs=ATOL)
+    full_score, ais, path = brute_dataset(X, H, similarity, comparison, rows_of, order)
+    assert selector.full_score_ == pytest.approx(full_score, abs=ATOL)
     np.testing.assert_allclose(selector.ais_, ais, rtol=0, atol=ATOL)
     np.testing.assert_allclose(selector.scores_path_, path, rtol=0, atol=ATOL)
     # score: the retained maps on the same rated pairs.
@@ -118,8 +118,8 @@ def test_per_image_ais_equals_brute_force(tmp_path, similarity, comparison):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # images without positive AIS
         explainer.fit(maps, y)
-    baseline, ais = brute_per_image(X, H, similarity, comparison, rows_of)
-    np.testing.assert_allclose(explainer.baseline_per_image_, baseline, atol=ATOL)
+    full_score, ais = brute_per_image(X, H, similarity, comparison, rows_of)
+    np.testing.assert_allclose(explainer.full_score_per_image_, full_score, atol=ATOL)
     np.testing.assert_allclose(explainer.ais_per_image_, ais, rtol=0, atol=ATOL)
 
 
@@ -162,14 +162,14 @@ def test_torch_engines_equal_brute_force(kind, similarity, comparison):
         scores = leave_one_out_ais(engine, human, comparison, per_image=True)
         order = np.argsort(-scores.ais, kind="stable")
         path = selection_path(engine, order, human, comparison)
-    baseline, ais, expected_path = brute_dataset(
+    full_score, ais, expected_path = brute_dataset(
         maps, H, similarity, comparison, embed, order
     )
-    assert scores.baseline == pytest.approx(baseline, abs=atol)
+    assert scores.full_score == pytest.approx(full_score, abs=atol)
     np.testing.assert_allclose(scores.ais, ais, rtol=0, atol=atol)
     np.testing.assert_allclose(path, expected_path, rtol=0, atol=atol)
-    per_baseline, per_ais = brute_per_image(maps, H, similarity, comparison, embed)
-    np.testing.assert_allclose(scores.baseline_per_image, per_baseline, atol=atol)
+    per_full_score, per_ais = brute_per_image(maps, H, similarity, comparison, embed)
+    np.testing.assert_allclose(scores.full_score_per_image, per_full_score, atol=atol)
     np.testing.assert_allclose(scores.ais_per_image, per_ais, rtol=0, atol=atol)
 
 
@@ -183,7 +183,7 @@ def test_complete_y_gives_the_same_bits_either_way(comparison):
         AISFeatureMapSelector(comparison=comparison, missing=missing).fit(X, H)
         for missing in ("raise", "ignore")
     ]
-    assert fits[0].baseline_score_ == fits[1].baseline_score_
+    assert fits[0].full_score_ == fits[1].full_score_
     np.testing.assert_array_equal(fits[0].ais_, fits[1].ais_)
     np.testing.assert_array_equal(fits[0].scores_path_, fits[1].scores_path_)
     # No rated subset is made: the comparisons run their complete path.

@@ -42,12 +42,14 @@ def _per_image(maps, H, similarity, comparison, head=None, **params):
 def test_per_image_ais_equals_brute_force_on_features(kind, similarity, comparison):
     X, H = _problem(kind)
     scores = _per_image(X, H, similarity, comparison)
-    baseline, ais = brute_force_per_image_ais(X, H, similarity, comparison)
-    np.testing.assert_allclose(scores.baseline_per_image, baseline, rtol=0, atol=ATOL)
+    full_score, ais = brute_force_per_image_ais(X, H, similarity, comparison)
+    np.testing.assert_allclose(
+        scores.full_score_per_image, full_score, rtol=0, atol=ATOL
+    )
     np.testing.assert_allclose(scores.ais_per_image, ais, rtol=0, atol=ATOL)
     # The dataset AIS of the same pass are those of the dataset brute force.
-    dataset_baseline, dataset_ais = brute_force_ais(X, H, similarity, comparison)
-    assert scores.baseline == pytest.approx(dataset_baseline, abs=ATOL)
+    dataset_full_score, dataset_ais = brute_force_ais(X, H, similarity, comparison)
+    assert scores.full_score == pytest.approx(dataset_full_score, abs=ATOL)
     np.testing.assert_allclose(scores.ais, dataset_ais, rtol=0, atol=ATOL)
 
 
@@ -71,7 +73,7 @@ def test_authors_reading_is_pearson_on_pearson():
     Z = np.corrcoef(X)
     for t in (0, 5):
         z, h = np.delete(Z[t], t), np.delete(H[t], t)
-        assert scores.baseline_per_image[t] == pytest.approx(
+        assert scores.full_score_per_image[t] == pytest.approx(
             np.corrcoef(z, h)[0, 1], abs=1e-12
         )
 
@@ -102,10 +104,10 @@ def test_per_image_ais_equals_brute_force_on_torch_heads(head_kind, similarity):
     maps = np.maximum(rng.standard_normal((n, n_maps, 4, 6)), 0).astype(np.float32)
     H = noisy_similarity(rng, n)
     scores = _per_image(maps, H, similarity, "spearman", head=head, chunk_mb=1e-6)
-    baseline, ais = brute_force_per_image_ais(
+    full_score, ais = brute_force_per_image_ais(
         maps, H, similarity, "spearman", embed=_torch_embed(head)
     )
-    np.testing.assert_allclose(scores.baseline_per_image, baseline, atol=1e-5)
+    np.testing.assert_allclose(scores.full_score_per_image, full_score, atol=1e-5)
     np.testing.assert_allclose(scores.ais_per_image, ais, atol=1e-5)
 
 
@@ -122,7 +124,7 @@ def test_per_image_ais_on_gap_architectures(architecture):
     H = noisy_similarity(rng, len(maps))
     scores = _per_image(maps, H, "cosine", "spearman", head=backbone.head)
     checked = [0, 3, maps.shape[1] // 2, maps.shape[1] - 1]
-    baseline, ais = brute_force_per_image_ais(
+    full_score, ais = brute_force_per_image_ais(
         maps,
         H,
         "cosine",
@@ -130,7 +132,7 @@ def test_per_image_ais_on_gap_architectures(architecture):
         embed=_torch_embed(backbone.head),
         maps_to_check=checked,
     )
-    np.testing.assert_allclose(scores.baseline_per_image, baseline, atol=1e-6)
+    np.testing.assert_allclose(scores.full_score_per_image, full_score, atol=1e-6)
     np.testing.assert_allclose(
         scores.ais_per_image[:, checked], ais[:, checked], atol=1e-6
     )
@@ -184,7 +186,7 @@ def test_masking_a_zero_map_changes_nothing(problem, similarity, comparison):
     X, H = problem
     scores = _drawn(X, H, similarity, comparison)
     zero = X == 0.0
-    defined = np.isfinite(scores.baseline_per_image)[:, None] & zero
+    defined = np.isfinite(scores.full_score_per_image)[:, None] & zero
     assert (scores.ais_per_image[defined] == 0.0).all()
 
 

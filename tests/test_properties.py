@@ -153,7 +153,7 @@ def test_appending_an_all_zero_map_changes_nothing(problem, similarity, comparis
     position = X.shape[1] // 2
     widened = np.insert(X, position, 0.0, axis=1)
     wide = _fit(widened, H, similarity, comparison)
-    assert wide.baseline_score_ == pytest.approx(base.baseline_score_, abs=TOL)
+    assert wide.full_score_ == pytest.approx(base.full_score_, abs=TOL)
     # Masking the all-zero map masks nothing.
     assert wide.ais_[position] == pytest.approx(0.0, abs=1e-12)
     others = np.delete(wide.ais_, position)
@@ -169,7 +169,7 @@ def test_permuting_maps_permutes_ais_and_keeps_the_path(problem, option, data):
     base = _fit(X, H, similarity, comparison)
     # X[:, perm] is Fortran-ordered: the layout must not matter either.
     permuted = _fit(X[:, perm], H, similarity, comparison)
-    assert permuted.baseline_score_ == pytest.approx(base.baseline_score_, abs=TOL)
+    assert permuted.full_score_ == pytest.approx(base.full_score_, abs=TOL)
     np.testing.assert_allclose(permuted.ais_, base.ais_[perm], rtol=0, atol=TOL)
     # Prefix m keeps the same set of maps, so the path does not depend on the
     # column order. (With tied AIS the tie order is map order, which the
@@ -189,7 +189,7 @@ def test_permuting_images_changes_nothing(problem, option, data):
     perm = np.array(data.draw(st.permutations(range(X.shape[0]))))
     base = _fit(X, H, similarity, comparison)
     permuted = _fit(X[perm], H[np.ix_(perm, perm)], similarity, comparison)
-    assert permuted.baseline_score_ == pytest.approx(base.baseline_score_, abs=TOL)
+    assert permuted.full_score_ == pytest.approx(base.full_score_, abs=TOL)
     np.testing.assert_allclose(permuted.ais_, base.ais_, rtol=0, atol=TOL)
     # Ties in AIS are broken by map order, which does not change here; but
     # permuting images reorders the pairs, so AIS that are equal in exact

@@ -130,8 +130,8 @@ def test_masked_sparse_maps_tie_like_brute_force(comparison):
     X[:, 0] += 1  # no all-zero image
     H = noisy_similarity(rng, n)
     selector = AISFeatureMapSelector(comparison=comparison).fit(X, H)
-    baseline, ais = brute_force_ais(X, H, "cosine", comparison)
-    assert selector.baseline_score_ == pytest.approx(baseline, abs=1e-10)
+    full_score, ais = brute_force_ais(X, H, "cosine", comparison)
+    assert selector.full_score_ == pytest.approx(full_score, abs=1e-10)
     np.testing.assert_allclose(selector.ais_, ais, rtol=0, atol=1e-10)
     order = np.argsort(selector.ais_ranking_)
     path = brute_force_path(X, H, order, "cosine", comparison)

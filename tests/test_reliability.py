@@ -47,7 +47,7 @@ def test_randomization_check():
     finite = table["match"].dropna()
     assert len(finite) > 12 and ((finite >= -1) & (finite <= 1)).all()
     # The trained network explains the judgments better than the random one.
-    assert table["baseline_trained"].mean() > table["baseline_random"].mean()
+    assert table["full_score_trained"].mean() > table["full_score_random"].mean()
     # The same network twice: identical heatmaps.
     same = randomization_check(
         explainer,

@@ -58,13 +58,13 @@ def _order(selector):
 
 
 def _check_against_brute_force(selector, X, H, similarity, comparison):
-    baseline, ais = brute_force_ais(X, H, similarity, comparison)
-    assert selector.baseline_score_ == pytest.approx(baseline, abs=ATOL)
+    full_score, ais = brute_force_ais(X, H, similarity, comparison)
+    assert selector.full_score_ == pytest.approx(full_score, abs=ATOL)
     np.testing.assert_allclose(selector.ais_, ais, rtol=0, atol=ATOL)
     path = brute_force_path(X, H, _order(selector), similarity, comparison)
     np.testing.assert_allclose(selector.scores_path_, path, rtol=0, atol=ATOL)
     # The full prefix is the full model.
-    assert selector.scores_path_[-1] == pytest.approx(baseline, abs=ATOL)
+    assert selector.scores_path_[-1] == pytest.approx(full_score, abs=ATOL)
     return ais
 
 
@@ -148,7 +148,7 @@ def test_chunking_and_threads_give_identical_results(similarity, comparison):
         same_chunks = fits[(chunk_mb, None)]
         np.testing.assert_array_equal(other.ais_, same_chunks.ais_)
         np.testing.assert_array_equal(other.scores_path_, same_chunks.scores_path_)
-        assert other.baseline_score_ == reference.baseline_score_
+        assert other.full_score_ == reference.full_score_
         np.testing.assert_allclose(other.ais_, reference.ais_, rtol=0, atol=1e-13)
         np.testing.assert_allclose(
             other.scores_path_, reference.scores_path_, rtol=0, atol=1e-13

@@ -17,7 +17,7 @@ def test_relevant_maps_rank_on_top(seed):
     retained = selector.get_support(indices=True)
     assert len(retained) <= 20
     assert np.isin(relevant, retained).mean() >= 0.75
-    assert selector.scores_path_.max() > selector.baseline_score_ + 0.2
+    assert selector.scores_path_.max() > selector.full_score_ + 0.2
 
 
 def test_problem_is_reproducible_and_validated():

@@ -67,22 +67,22 @@ class AISScores(NamedTuple):
 
     Attributes
     ----------
-    baseline : float
+    full_score : float
         2OI of the full model.
     ais : ndarray of shape (n_maps,) or None
-        Dataset AIS: ``baseline`` minus the 2OI with map ``k`` masked in
+        Dataset AIS: ``full_score`` minus the 2OI with map ``k`` masked in
         every image.
-    baseline_per_image : ndarray of shape (n_images,) or None
+    full_score_per_image : ndarray of shape (n_images,) or None
         Each image's 2OI with every map kept: the correlation of its ``n - 1``
         model similarities with its ``n - 1`` human similarities.
     ais_per_image : ndarray of shape (n_images, n_maps) or None
-        ``baseline_per_image[t]`` minus image ``t``'s 2OI with map ``k``
+        ``full_score_per_image[t]`` minus image ``t``'s 2OI with map ``k``
         masked in image ``t`` alone.
     """
 
-    baseline: float
+    full_score: float
     ais: np.ndarray | None
-    baseline_per_image: np.ndarray | None
+    full_score_per_image: np.ndarray | None
     ais_per_image: np.ndarray | None
 
 
@@ -118,19 +118,19 @@ def leave_one_out_ais(
     AISScores
     """
     human = engine.pair_comparison(human_pairs, comparison)
-    baseline = human.score(engine.full())
-    if not np.isfinite(baseline):
+    full_score = human.score(engine.full())
+    if not np.isfinite(full_score):
         raise ValueError(
             "The model's pair similarities are constant across all pairs of "
             "images (for example all embeddings are zero or identical), so "
             "their correlation with the human similarities is undefined."
         )
-    ais = ais_per_image = baseline_per_image = None
+    ais = ais_per_image = full_score_per_image = None
     if dataset:
         ais = np.empty(engine.n_maps)
     if per_image:
         images = engine.per_image_comparison(human_pairs, comparison)
-        baseline_per_image = images.score(engine.full_per_image()[None])[:, 0]
+        full_score_per_image = images.score(engine.full_per_image()[None])[:, 0]
         ais_per_image = np.empty((engine.n_images, engine.n_maps))
 
     def score(chunk):
@@ -149,10 +149,10 @@ def leave_one_out_ais(
         engine, family, score, **progress
     ):
         if dataset:
-            ais[start:stop] = baseline - left_out
+            ais[start:stop] = full_score - left_out
         if per_image:
-            ais_per_image[:, start:stop] = baseline_per_image[:, None] - masked
-    return AISScores(baseline, ais, baseline_per_image, ais_per_image)
+            ais_per_image[:, start:stop] = full_score_per_image[:, None] - masked
+    return AISScores(full_score, ais, full_score_per_image, ais_per_image)
 
 
 def cross_ais(engine, reference, human, comparison, *, n_jobs=None, verbose=0):
@@ -180,13 +180,13 @@ def cross_ais(engine, reference, human, comparison, *, n_jobs=None, verbose=0):
 
     Returns
     -------
-    baseline_per_image : ndarray of shape (n_images,)
+    full_score_per_image : ndarray of shape (n_images,)
         Each new image's score with every map kept.
     ais_per_image : ndarray of shape (n_images, n_maps)
-        ``baseline_per_image[t]`` minus the score with map ``k`` masked.
+        ``full_score_per_image[t]`` minus the score with map ``k`` masked.
     """
     images = engine.cross_comparison(human, comparison)
-    baseline = images.score(engine.full_cross(reference)[None])[:, 0]
+    full_score = images.score(engine.full_cross(reference)[None])[:, 0]
     ais = np.empty((engine.n_images, engine.n_maps))
 
     progress = {"n_jobs": n_jobs, "verbose": verbose, "description": "AIS (new images)"}
@@ -194,8 +194,8 @@ def cross_ais(engine, reference, human, comparison, *, n_jobs=None, verbose=0):
     for start, stop, masked in _scored_slices(
         engine, family, lambda chunk: images.score(chunk.cross), **progress
     ):
-        ais[:, start:stop] = baseline[:, None] - masked
-    return baseline, ais
+        ais[:, start:stop] = full_score[:, None] - masked
+    return full_score, ais
 
 
 def selection_path(engine, order, human_pairs, comparison, *, n_jobs=None, verbose=0):

@@ -19,7 +19,7 @@ class SelectionPathDisplay:
         ``scores_path[m - 1]`` is the 2OI of the ``m`` maps of highest AIS.
     n_selected : int
         Size of the retained set.
-    baseline : float or None, default=None
+    full_score : float or None, default=None
         2OI of all maps, drawn as a horizontal line.
 
     Attributes
@@ -47,10 +47,10 @@ class SelectionPathDisplay:
     (20,)
     """
 
-    def __init__(self, *, scores_path, n_selected, baseline=None):
+    def __init__(self, *, scores_path, n_selected, full_score=None):
         self.scores_path = scores_path
         self.n_selected = n_selected
-        self.baseline = baseline
+        self.full_score = full_score
 
     @classmethod
     def from_estimator(cls, selector, **plot_params):
@@ -71,7 +71,7 @@ class SelectionPathDisplay:
         display = cls(
             scores_path=selector.scores_path_,
             n_selected=selector.n_features_,
-            baseline=selector.baseline_score_,
+            full_score=selector.full_score_,
         )
         return display.plot(**plot_params)
 
@@ -99,8 +99,8 @@ class SelectionPathDisplay:
             color="C3",
             label=f"retained: {m} maps",
         )
-        if self.baseline is not None:
-            ax.axhline(self.baseline, color="0.5", linestyle="--", label="all maps")
+        if self.full_score is not None:
+            ax.axhline(self.full_score, color="0.5", linestyle="--", label="all maps")
         ax.set_xscale("log")
         ax.set_xlabel("maps kept, in decreasing AIS")
         ax.set_ylabel("2OI (training images)")

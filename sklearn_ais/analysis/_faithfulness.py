@@ -124,7 +124,7 @@ def edit_image(image, ranking, percent, *, fill, keep, rng):
 
 @validate_params(
     {
-        "explainer": [HasMethods(["fit", "explain", "native_heatmaps"])],
+        "explainer": [HasMethods(["fit", "explain", "heatmaps"])],
         "images": ["array-like"],
         "y": ["array-like"],
         "percents": ["array-like"],
@@ -157,7 +157,7 @@ def deletion_curves(
     block of ``y``; the test images' heatmaps come from their judgments
     against the training images (``heatmaps="per_image"``: the test x train
     block of ``y``, through ``explain``) or from the dataset AIS alone
-    (``"dataset"``: ``native_heatmaps``, no judgment of the test images);
+    (``"dataset"``: ``heatmaps``, no judgment of the test images);
     the top ``k`` % of each test
     image's pixels by heatmap are replaced (``fill``), the images featurized
     again by the fitted featurizer, and the test x test 2OI of the full model
@@ -243,7 +243,7 @@ def deletion_curves(
             block = y.iloc[test, train]
             rankings = {"ais": fitted.explain(test_images, block).heatmaps}
         else:
-            rankings = {"ais": fitted.native_heatmaps(test_images)}
+            rankings = {"ais": fitted.heatmaps(test_images)}
         if saliency is not None:
             rankings["saliency"] = saliency(test_images)
         rankings["random"] = [rng.random_sample(im.shape[:2]) for im in test_images]

@@ -142,7 +142,7 @@ def randomization_check(explainer, images, y, *, random_featurizer, size=None):
     -------
     pandas.DataFrame
         Per image: ``match`` (trained vs random heatmaps), and the 2OI of each
-        image under both networks (``baseline_trained``, ``baseline_random``).
+        image under both networks (``full_score_trained``, ``full_score_random``).
 
     See Also
     --------
@@ -165,8 +165,8 @@ def randomization_check(explainer, images, y, *, random_featurizer, size=None):
     return pd.DataFrame(
         {
             "match": match,
-            "baseline_trained": fits[0].baseline_per_image_,
-            "baseline_random": fits[1].baseline_per_image_,
+            "full_score_trained": fits[0].full_score_per_image_,
+            "full_score_random": fits[1].full_score_per_image_,
         },
         index=fits[0].ids_,
     )
