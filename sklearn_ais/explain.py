@@ -381,7 +381,7 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         return self._dataset_heatmaps(X, sizes=False)[0]
 
     def heatmaps(self, X):
-        """Heatmaps of images by the dataset AIS, each at its image's own size.
+        """Compute heatmaps by the dataset AIS, each at its image's own size.
 
         What ``transform`` gives at map resolution, upsampled as
         ``heatmaps_`` is.

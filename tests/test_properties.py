@@ -214,8 +214,8 @@ def _masked(X, keep):
 def _engine_pairs(family, n_items, n_pairs):
     out = np.full((n_items, n_pairs), np.nan)
     for task in family.tasks:
-        start, stop, pairs, _ = task()
-        out[start:stop] = pairs
+        chunk = task()
+        out[chunk.start : chunk.stop] = chunk.pairs
     assert not np.isnan(out).any()
     return out
 
