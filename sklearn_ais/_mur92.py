@@ -18,7 +18,6 @@ from sklearn.utils._param_validation import validate_params
 from ._files import file_sha256
 
 N_IMAGES = 92
-N_SUBJECTS = 16
 
 _RSATOOLBOX_COMMIT = "f1f83cadb7243492a1aae7460466e0f0140b20ac"
 _BASE_URL = (
