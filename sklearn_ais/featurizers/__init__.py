@@ -6,11 +6,11 @@ Each featurizer is a scikit-learn transformer. ``fit`` builds the network
 ``(n_images, n_maps, h, w)`` that carries the network's head, so that
 :class:`~sklearn_ais.AISFeatureMapSelector` can mask maps and re-run the head.
 
-Two general classes, :class:`TorchvisionFeaturizer` and
-:class:`EfficientNetLiteFeaturizer`, and two aliases under the names the
-paper and the library use: :class:`VGGFeaturizer` is
+Two general classes, :class:`~sklearn_ais.TorchvisionFeaturizer` and
+:class:`~sklearn_ais.EfficientNetLiteFeaturizer`, and two aliases under the names the
+paper and the library use: :class:`~sklearn_ais.VGGFeaturizer` is
 ``TorchvisionFeaturizer(model="vgg16")`` (or another VGG) and
-:class:`EfficientNetLite0Featurizer` is
+:class:`~sklearn_ais.EfficientNetLite0Featurizer` is
 ``EfficientNetLiteFeaturizer(variant="lite0")``. An alias is the same code
 path and the same network as its general class.
 
