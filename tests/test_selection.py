@@ -346,3 +346,29 @@ def test_n_features_to_select_is_checked_before_any_computation(monkeypatch):
     X, H = _random_problem(seed=7, n=12, p=7)
     with pytest.raises(ValueError, match="n_features_to_select=8 is more than"):
         AISFeatureMapSelector(n_features_to_select=8).fit(X, H)
+
+
+def test_embed_subsets_equals_masking_the_maps_and_transform():
+    rng = np.random.default_rng(3)
+    maps = np.maximum(rng.standard_normal((10, 6, 3, 4)), 0)
+    H = noisy_similarity(rng, 10)
+    selector = AISFeatureMapSelector().fit(maps, H)
+    subsets = rng.random((3, 6)) < 0.5
+    embedded = selector.embed_subsets(maps, [*subsets, selector.support_])
+    # Global average pooling of the maps with the others zeroed.
+    for keep, embeddings in zip(subsets, embedded):
+        expected = (maps * keep[None, :, None, None]).mean(axis=(2, 3))
+        np.testing.assert_allclose(embeddings, expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(embedded[-1], selector.transform(maps))
+
+
+@pytest.mark.parametrize(
+    "subsets",
+    [np.ones((2, 5), dtype=bool), np.ones(6, dtype=bool), np.ones((2, 6), dtype=int)],
+    ids=["other number of maps", "one mask, not a list", "not boolean"],
+)
+def test_embed_subsets_refuses_what_is_not_a_list_of_masks(subsets):
+    X, H = _random_problem()
+    selector = AISFeatureMapSelector().fit(X, H)
+    with pytest.raises(ValueError, match=r"boolean masks of shape \(n_subsets, 6\)"):
+        selector.embed_subsets(X, subsets)
