@@ -4,7 +4,7 @@ The argument tests need no data. The ``run`` tests run the command on
 generated images saved as PNG files and a labelled CSV, and compare its
 numbers with the Python API on the same maps; each bad input is one line on
 stderr and a non-zero exit status. The readers themselves are tested in
-test_io.py, the report's layout in test_report_*.py.
+test_io.py, the report itself in test_report.py and test_report_browser.py.
 """
 
 import argparse
