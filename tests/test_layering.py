@@ -181,7 +181,10 @@ def reachable(name):
 
 
 def test_every_module_has_exactly_one_entry_in_the_table():
-    """A new module cannot slip past the rules: the table is the package (set equality)."""
+    """A new module cannot slip past the rules: the table is the package.
+
+    Set equality: every module is in ``LAYERS`` and every entry is a module.
+    """
     assert set(LAYERS.values()) <= set(FORBIDDEN)
     modules = {name.removeprefix(f"{PACKAGE}.") for name in MODULES} - {PACKAGE}
     assert not modules - set(LAYERS), f"not in LAYERS: {sorted(modules - set(LAYERS))}"
