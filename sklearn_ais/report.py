@@ -24,10 +24,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 
 from . import __version__
 from ._files import file_sha256
-from ._statistics import paired_ttest
 from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
 from .model_selection._ceiling import LABELS as CEILING_COLUMNS
-from .model_selection._controls import CONTROL_LABELS
 
 __all__ = ["write_report"]
 
@@ -260,14 +258,11 @@ def _sd(values):
 
 def _controls_results(controls):
     """Each condition's mean over folds, its spread and its paired test."""
-    labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
     conditions = {}
-    for name, values in controls.conditions().items():
-        values = values.to_numpy()
-        entry = {"label": labels[name], "mean": float(values.mean())}
+    for name, (label, values, test) in controls.condition_tests().items():
+        entry = {"label": label, "mean": float(values.mean())}
         entry["sd_folds"] = _sd(values)
-        if name != "retained":
-            test = paired_ttest(values, controls.retained)
+        if test is not None:
             entry["retained_minus_it"] = test.mean_difference
             entry["ttest"] = test.to_dict(
                 "paired two-tailed t-test, Retained vs the condition over folds"

@@ -121,6 +121,25 @@ class SelectionControls(FullVsRetained):
                 columns[name] = self.controls[name].to_numpy()
         return pd.DataFrame(columns)
 
+    def condition_tests(self):
+        """Test Retained against each condition over the folds.
+
+        Returns
+        -------
+        dict of str to tuple
+            ``{condition: (label, scores, test)}`` in the order of
+            :meth:`conditions`: the condition's label, its per-fold 2OI
+            (ndarray of shape (n_folds,)) and the paired test of Retained
+            against it (a ``PairedTest``; None for Retained itself).
+        """
+        labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
+        tests = {}
+        for name, scores in self.conditions().items():
+            scores = scores.to_numpy()
+            test = None if name == "retained" else paired_ttest(scores, self.retained)
+            tests[name] = (labels[name], scores, test)
+        return tests
+
     def summary(self):
         """Summarise in a short text table: each condition against Retained.
 
@@ -129,15 +148,12 @@ class SelectionControls(FullVsRetained):
         str
             The table, ready to print.
         """
-        table = self.conditions()
-        n = len(table)
+        n = len(self.retained)
         lines = [
             f"{'':22s}{'mean 2OI':>9s}{'spread':>33s}{'Retained - it':>15s}"
             f"{'t(' + str(n - 1) + ')':>8s}{'p':>10s}"
         ]
-        labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
-        for name in table:
-            values = table[name].to_numpy()
+        for name, (label, values, test) in self.condition_tests().items():
             if name == "random":
                 draws = self.random_draws
                 spread = (
@@ -146,9 +162,8 @@ class SelectionControls(FullVsRetained):
                 )
             else:
                 spread = f"folds SD {values.std(ddof=1):.4f}"
-            line = f"{labels[name]:22s}{values.mean():9.4f}{spread:>33s}"
-            if name != "retained":
-                test = paired_ttest(values, self.retained)
+            line = f"{label:22s}{values.mean():9.4f}{spread:>33s}"
+            if test is not None:
                 line += (
                     f"{test.mean_difference:15.4f}"
                     f"{test.statistic:8.2f}{test.pvalue:10.2g}"
