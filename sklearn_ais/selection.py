@@ -270,7 +270,8 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
             head = self.head_
         return self._engine(X, head)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    # A featurizer is validated as a nested estimator, in its own fit.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Compute the AIS of every map and select the retained maps.
 

@@ -326,3 +326,15 @@ def test_fit_dataframe_without_torch(run_without_torch):
         """
     )
     assert out.startswith("OK")
+
+
+def test_featurizer_is_validated_as_a_nested_estimator():
+    # As SequentialFeatureSelector validates its estimator: the featurizer's
+    # own parameters are checked when the selector fits it.
+    from sklearn.preprocessing import StandardScaler
+
+    X, H = _problem()
+    selector = AISFeatureMapSelector(featurizer=StandardScaler(with_mean="yes"))
+    with pytest.raises(InvalidParameterError, match="'with_mean' parameter"):
+        selector.fit(X, H)
+    AISFeatureMapSelector(featurizer=StandardScaler()).fit(X, H)
