@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from . import __version__
-from ._files import file_sha256
+from ._files import file_sha256, writes_report_folder
 from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
 from .model_selection._ceiling import LABELS as CEILING_COLUMNS
 
@@ -540,6 +540,7 @@ def _html(title, results, figures, tables, description):
     },
     prefer_skip_nested_validation=True,
 )
+@writes_report_folder
 def write_report(
     out_dir,
     *,
@@ -581,7 +582,17 @@ def write_report(
     Parameters
     ----------
     out_dir : str or path-like
-        The folder; created if missing, files in it overwritten.
+        The folder: missing (created), an empty folder, or a report this
+        package wrote earlier (recognised by its ``manifest.json``), which is
+        replaced whole: no file of the earlier report survives. A folder
+        holding other files, or a file, is refused before any work. The report
+        is written into a new temporary folder beside ``out_dir`` (same
+        parent) and moved into place only once complete, so a report is
+        whole or absent: on an error or a Ctrl-C the temporary folder is
+        removed and ``out_dir`` is left as it was. While writing, the lock
+        file ``<out_dir>.lock`` (holding the process id) keeps another
+        process from writing the same folder: it fails at once instead; the
+        lock of a process that has ended is taken over.
     selector : AISFeatureMapSelector
         Fitted on all images: its AIS, ranking, path and S*.
     result : FullVsRetained
@@ -657,8 +668,8 @@ def write_report(
     if confidence is None:
         confidence = 0.95 if controls is None else controls.confidence
     _check_statistics(result, controls, bootstrap, ceiling)
+    # A new temporary folder beside the destination (writes_report_folder).
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     ids = None if explainer is None else explainer.ids_
     figures = _figures(
         selector, result, explainer, images, controls, ceiling, n_heatmaps
