@@ -585,3 +585,63 @@ def _check_block_ids(expected, labels, where, whose):
         f"{_show(labels)}, expected {_show(expected)}. Select the block with "
         "y.loc[new_ids, fitted_ids]; nothing is realigned silently."
     )
+
+
+def reading_reason(target, target_, *, zero_diagonal=None, cli=False):
+    """Why ``y`` was read as ``target_``, in one line, with the way to say otherwise.
+
+    Parameters
+    ----------
+    target : str
+        The ``target`` that was asked for (``"auto"`` reads the diagonal).
+    target_ : str
+        How ``y`` was read.
+    zero_diagonal : bool or None, default=None
+        Whether the diagonal is all zeros, where known.
+    cli : bool, default=False
+        Give the other reading as a command-line option (``--target``).
+
+    Returns
+    -------
+    str
+    """
+    if target != "auto":
+        option = f"--target {target}" if cli else f"target={target!r}"
+        return f"{option} was given: read as {target_} values"
+    other = "dissimilarity" if target_ == "similarity" else "similarity"
+    option = f"--target {other}" if cli else f"target={other!r}"
+    if target_ == "similarity":
+        seen = "largest value of every row on the diagonal"
+    elif zero_diagonal:
+        seen = "zero diagonal"
+    else:
+        seen = "smallest value of every row on the diagonal"
+    plural = {"similarity": "similarities", "dissimilarity": "dissimilarities"}
+    return (
+        f"{seen}: read as {plural[target_]}; say {option} if it holds {plural[other]}"
+    )
+
+
+def read_target(y, *, target="auto", cli=False):
+    """How a square human matrix ``y`` is read, and why, before any work.
+
+    Parameters
+    ----------
+    y : DataFrame or array-like of shape (n_images, n_images)
+        The human matrix (a DataFrame labelled by item ids).
+    target : {"auto", "similarity", "dissimilarity"}, default="auto"
+        What ``y`` holds, as passed to the estimators.
+    cli : bool, default=False
+        Give the other reading as a command-line option (``--target``).
+
+    Returns
+    -------
+    target_ : str
+        ``"similarity"`` or ``"dissimilarity"``, as the estimators read it.
+    reason : str
+        Why, with how to say otherwise.
+    """
+    matrix = labelled_matrix(y) if isinstance(y, pd.DataFrame) else _to_float(y)
+    target_ = _resolve_target(target, matrix)
+    zero = bool(np.all(np.diag(matrix) == 0))
+    return target_, reading_reason(target, target_, zero_diagonal=zero, cli=cli)

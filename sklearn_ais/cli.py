@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
+from ._human import read_target
 from .io import (
     _show,
     _subjects_target,
@@ -126,10 +126,12 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more)
         random_state=args.seed,
         **more,
     )
+    from .report import retained_score
+
     selector = study.selector
     print(
-        f"All-data 2OI {selector.full_score_:.3f}; the best prefix keeps "
-        f"{selector.n_features_} maps (2OI {np.nanmax(selector.scores_path_):.3f})."
+        f"All-data 2OI {selector.full_score_:.3f}; the retained maps (S*) are "
+        f"{selector.n_features_} maps (2OI {retained_score(selector):.3f})."
     )
     print(
         f"Image-level {args.folds}-fold cross-validation repeated {args.repeats} "
@@ -219,6 +221,8 @@ def _featurizer(args):
 def run(args):
     """``sklearn-ais run``: the study of the user's images and matrix, reported."""
     y = read_similarity(args.similarity, ids_file=args.ids, variable=args.variable)
+    reading, reason = read_target(y, target=args.target, cli=True)
+    print(f"Reading of y: {reading} ({reason}).")
     images = match_images(args.images, list(y.index))
     subjects, subjects_target = None, "auto"
     if args.subjects is not None:

@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 
 from . import __version__
 from ._files import file_sha256, writes_report_folder
+from ._human import reading_reason
 from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
 from .model_selection._ceiling import LABELS as CEILING_COLUMNS
 
@@ -227,14 +228,48 @@ def _check_statistics(result, controls, bootstrap, ceiling):
             )
 
 
-def _results(selector, result):
+def retained_score(selector):
+    """The all-data 2OI of the selector's retained maps (its S*).
+
+    ``scores_path_`` at the number of maps kept: the best prefix with
+    ``n_features_to_select="auto"``, the fixed-size selection otherwise (not
+    the path's maximum).
+    """
+    return float(selector.scores_path_[int(selector.n_features_) - 1])
+
+
+def reading_of_y(selector, *, cli=False):
+    """How the selector read ``y`` (its ``target_``) and why, as a dict."""
+    target = getattr(selector, "target", "auto")
+    target_ = getattr(selector, "target_", None)
+    if target_ is None:
+        return {"target": None, "reason": "the selector has no target_"}
     return {
-        "n_images": None,
+        "target": target_,
+        "asked": target,
+        "reason": reading_reason(target, target_, cli=cli),
+    }
+
+
+def _n_images(selector, result, explainer):
+    """The number of images of the study, from what was fitted on them."""
+    if explainer is not None:
+        return len(explainer.full_score_per_image_)
+    if result.splits is None:
+        return None
+    # Each split's training and test images are all the images.
+    return int(max(np.max(np.concatenate(split)) for split in result.splits) + 1)
+
+
+def _results(selector, result, explainer=None):
+    return {
+        "n_images": _n_images(selector, result, explainer),
+        "reading_of_y": reading_of_y(selector),
         "n_maps": int(result.n_maps),
         "all_data": {
             "full_2oi": float(selector.full_score_),
             "n_retained": int(selector.n_features_),
-            "retained_2oi": float(np.nanmax(selector.scores_path_)),
+            "retained_2oi": retained_score(selector),
         },
         "cross_validation": {
             "n_folds": len(result.full),
@@ -329,7 +364,7 @@ def _ceiling_results(ceiling, note):
     }
 
 
-def _manifest(parameters, seeds, inputs):
+def _manifest(parameters, seeds, inputs, reading=None):
     files = {}
     for role, paths in (inputs or {}).items():
         if isinstance(paths, str | os.PathLike):
@@ -344,6 +379,7 @@ def _manifest(parameters, seeds, inputs):
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
         "parameters": parameters or {},
+        "reading_of_y": reading,
         "seeds": seeds or {},
         "inputs": files,
     }
@@ -486,6 +522,16 @@ def _ceiling_section(results):
     )
 
 
+def _reading_paragraph(reading):
+    """The reading of ``y``, shown before any number."""
+    if reading["target"] is None:
+        return ""
+    return (
+        f"<p><strong>Reading of y: {html.escape(reading['target'])}</strong> "
+        f"({html.escape(reading['reason'])}).</p>"
+    )
+
+
 def _html(title, results, figures, tables, description):
     sections = [_ceiling_section(results)]
     for name in figures:
@@ -509,6 +555,7 @@ def _html(title, results, figures, tables, description):
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
+{_reading_paragraph(results["reading_of_y"])}
 <p class="note">{html.escape(description)}</p>
 {_rows_table(_summary_rows(results))}
 {sections}
@@ -679,9 +726,7 @@ def write_report(
     tables = _tables(
         out, selector, explainer, result, ids, (controls, bootstrap, ceiling)
     )
-    results = _results(selector, result)
-    if explainer is not None:
-        results["n_images"] = len(explainer.full_score_per_image_)
+    results = _results(selector, result, explainer)
     if controls is not None:
         results["selection_controls"] = _controls_results(controls)
     if result.supports is not None:
@@ -690,7 +735,10 @@ def write_report(
         results["bootstrap"] = _bootstrap_results(bootstrap, confidence)
     results["noise_ceiling"] = _ceiling_results(ceiling, ceiling_note or NO_CEILING)
     _write_json(out / "results.json", results)
-    _write_json(out / "manifest.json", _manifest(parameters, seeds, inputs))
+    _write_json(
+        out / "manifest.json",
+        _manifest(parameters, seeds, inputs, results["reading_of_y"]),
+    )
     description = (
         "AIS and S* fitted on all images; Full vs Retained cross-validated on "
         "held-out images (image-level folds: AIS and S* fitted on the training "

@@ -8,6 +8,7 @@ copies their numbers and refuses statistics from other folds.
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.model_selection import KFold
 
@@ -134,3 +135,62 @@ def test_statistics_of_other_folds_are_refused(study, tmp_path):
             result=study["result"],
             bootstrap=study["bootstrap"].drop(index="retained"),
         )
+
+
+def _rdm(H):
+    """H as a dissimilarity matrix with a zero diagonal, as a user saves an RDM."""
+    values = H.to_numpy()
+    D = values.max() - values
+    np.fill_diagonal(D, 0.0)
+    return pd.DataFrame(D, index=H.index, columns=H.columns)
+
+
+@pytest.mark.parametrize(
+    ("make_y", "target", "words"),
+    [
+        (lambda H: H, "similarity", "largest value of every row on the diagonal"),
+        (_rdm, "dissimilarity", "say target='similarity' if it holds similarities"),
+    ],
+)
+def test_the_reading_of_y_is_shown(study, tmp_path, make_y, target, words):
+    X, y = study["X"], make_y(study["H"])
+    selector = AISFeatureMapSelector().fit(X, y)
+    assert selector.target_ == target
+    write_report(tmp_path, selector=selector, result=study["result"])
+    for name in ("results.json", "manifest.json"):
+        reading = json.loads((tmp_path / name).read_text())["reading_of_y"]
+        assert reading["target"] == target and words in reading["reason"]
+    page = (tmp_path / "index.html").read_text()
+    # At the top: before the first number of the summary table.
+    assert page.index(f"Reading of y: {target}") < page.index("<table>")
+
+
+def test_read_target_names_a_zero_diagonal_before_any_fit(study):
+    from sklearn_ais._human import read_target
+
+    assert read_target(_rdm(study["H"]), cli=True) == (
+        "dissimilarity",
+        "zero diagonal: read as dissimilarities; say --target similarity if it "
+        "holds similarities",
+    )
+    target, reason = read_target(study["H"], target="similarity")
+    assert target == "similarity" and "target='similarity' was given" in reason
+
+
+def test_a_fixed_size_selection_reports_its_own_score(study, tmp_path):
+    selector = AISFeatureMapSelector(n_features_to_select=5).fit(study["X"], study["H"])
+    kept = selector.transform(study["X"])
+    score = AISFeatureMapSelector(n_features_to_select=kept.shape[1]).fit(
+        kept, study["H"]
+    )
+    write_report(tmp_path, selector=selector, result=study["result"])
+    alldata = json.loads((tmp_path / "results.json").read_text())["all_data"]
+    assert alldata["n_retained"] == 5
+    # The 2OI of the five maps kept, not the best prefix of the path.
+    assert alldata["retained_2oi"] == pytest.approx(score.full_score_)
+    assert alldata["retained_2oi"] != pytest.approx(np.nanmax(selector.scores_path_))
+
+
+def test_n_images_without_an_explainer(study, tmp_path):
+    write_report(tmp_path, selector=study["selector"], result=study["result"])
+    assert json.loads((tmp_path / "results.json").read_text())["n_images"] == N_IMAGES
