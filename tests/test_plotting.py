@@ -136,3 +136,54 @@ def test_deletion_curve_display_means_and_areas():
     assert "in-sample" in ax.get_title() and "kept" in ax.get_xlabel()
     assert "AUC" in display.lines_["ais"].get_label()
     plt.close("all")
+
+
+def test_map_resolution_heatmaps_cover_their_images(explainer_and_images):
+    # featurizer="passthrough": heatmaps of 4 x 6 over images of 20 x 28.
+    explainer, images = explainer_and_images
+    display = HeatmapDisplay.from_estimator(explainer, images, indices=[0, 1])
+    for axis, overlay in zip(display.axes_, display.overlays_):
+        image = axis.get_images()[0]
+        assert image.get_array().shape[:2] == (20, 28)
+        # The overlay spans the whole image, not its top-left pixels.
+        assert overlay.get_extent() == pytest.approx([-0.5, 27.5, 19.5, -0.5])
+    # Given directly at map resolution, the same.
+    direct = HeatmapDisplay(
+        heatmaps=list(explainer.map_heatmaps_[:1]), images=images[:1]
+    )
+    assert direct.plot().overlays_[0].get_extent() == pytest.approx(
+        [-0.5, 27.5, 19.5, -0.5]
+    )
+    plt.close("all")
+
+
+def test_large_photos_are_drawn_at_the_panel_size(tmp_path, monkeypatch):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"photo{i}.jpg"
+        pixels = rng.integers(0, 256, (1200, 1800, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(path, quality=80)
+        paths.append(path)
+    maps = rng.uniform(size=(3, 4, 5, 7)).astype(np.float32)
+    H = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.3], [0.5, 0.3, 1.0]])
+    explainer = AISHeatmapExplainer(featurizer="passthrough").fit(maps, H)
+
+    def full_size(self):
+        raise AssertionError("heatmaps_ computes every image's full-size heatmap")
+
+    monkeypatch.setattr(AISHeatmapExplainer, "heatmaps_", property(full_size))
+    display = HeatmapDisplay.from_estimator(explainer, paths, indices=[2])
+    # 1200 x 1800 drawn at 341 x 512, the heatmap at the same size.
+    assert display.heatmaps[0].shape == (341, 512)
+    assert display.axes_[0].get_images()[0].get_array().shape == (341, 512, 3)
+    assert display.overlays_[0].get_extent() == pytest.approx(
+        [-0.5, 511.5, 340.5, -0.5]
+    )
+    full = HeatmapDisplay.from_estimator(
+        explainer, paths[:1], indices=[0], max_size=None
+    )
+    assert full.heatmaps[0].shape == (1200, 1800)
+    plt.close("all")

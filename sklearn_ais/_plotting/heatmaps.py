@@ -5,6 +5,48 @@ from sklearn.utils.validation import check_is_fitted
 
 from .common import _grid, _pixels, _single_axes
 
+# The longest side, in pixels, at which a heatmap grid draws each image and
+# its heatmap: a panel of a few inches needs no more, and a 24-megapixel
+# photo decoded as floats at full size would take hundreds of megabytes.
+MAX_SIZE = 512
+
+
+def _shown_size(size, max_size):
+    """``(height, width)`` scaled down so that the longer side is ``max_size``."""
+    height, width = (int(v) for v in size)
+    if max_size is None or max(height, width) <= max_size:
+        return height, width
+    scale = max_size / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _thumbnail(image, max_size):
+    """An image as shown, ``(H, W, 3)`` float32 in [0, 1], at most ``max_size``.
+
+    Decoded at its own size (one image at a time) and scaled down before it
+    becomes floats.
+    """
+    from PIL import Image
+
+    from .._images import decode_image
+
+    pixels = np.moveaxis(decode_image(image).numpy(), 0, -1)
+    height, width = _shown_size(pixels.shape[:2], max_size)
+    if (height, width) != pixels.shape[:2]:
+        channels = [pixels] if pixels.dtype == np.uint8 else np.moveaxis(pixels, -1, 0)
+        small = [
+            np.asarray(
+                Image.fromarray(np.ascontiguousarray(c)).resize(
+                    (width, height), Image.Resampling.BILINEAR, reducing_gap=3.0
+                )
+            )
+            for c in channels
+        ]
+        pixels = small[0] if pixels.dtype == np.uint8 else np.stack(small, axis=-1)
+    if pixels.dtype == np.uint8:
+        return pixels.astype(np.float32) / np.float32(255)
+    return np.clip(pixels, 0, 1).astype(np.float32)
+
 
 class HeatmapDisplay:
     """A grid of heatmaps, overlaid on their images (warm = important).
@@ -15,7 +57,8 @@ class HeatmapDisplay:
     Parameters
     ----------
     heatmaps : list of ndarray of shape (height, width)
-        One heatmap per image, at the image's size when ``images`` are given.
+        One heatmap per image, at any resolution: over an image it is
+        stretched to cover the whole image (map-resolution heatmaps too).
     images : collection of images or None, default=None
         The images under the heatmaps (anything the featurizers read); None
         draws the heatmaps alone.
@@ -54,7 +97,9 @@ class HeatmapDisplay:
         self.titles = titles
 
     @classmethod
-    def from_estimator(cls, explainer, images=None, *, indices=None, **plot_params):
+    def from_estimator(
+        cls, explainer, images=None, *, indices=None, max_size=MAX_SIZE, **plot_params
+    ):
         """Plot a fitted :class:`~sklearn_ais.AISHeatmapExplainer`'s heatmaps.
 
         Parameters
@@ -63,11 +108,15 @@ class HeatmapDisplay:
             Fitted.
         images : collection of images or None, default=None
             The images it was fitted on, to draw under the heatmaps; the
-            heatmaps are then drawn at each image's size (also with
+            heatmaps then cover each image (also with
             ``featurizer="passthrough"``, whose heatmaps are at map
             resolution).
         indices : array-like of int or None, default=None
-            Which images (default: all, up to 16).
+            Which images (default: all, up to 16). Only their heatmaps are
+            computed, upsampled from ``map_heatmaps_`` to the size drawn.
+        max_size : int or None, default=512
+            The longest side, in pixels, of each image and heatmap drawn (the
+            image's shape kept); None draws them at the images' full size.
         **plot_params : dict
             Passed to :meth:`plot` (``ax``, ``n_cols``, ``alpha``, ``cmap``).
 
@@ -80,27 +129,32 @@ class HeatmapDisplay:
         indices = np.arange(min(n, 16)) if indices is None else np.asarray(indices)
         ids = explainer.ids_
         titles = [str(ids[i]) if ids is not None else f"image {i}" for i in indices]
+        from .._heatmaps import upsample_heatmap
+
+        maps = explainer.map_heatmaps_
         if images is None:
-            heatmaps, chosen = explainer.heatmaps_, None
-            heatmaps = [heatmaps[i] for i in indices]
+            chosen = None
+            sizes = explainer.image_sizes_
+            # Map resolution with "passthrough": drawn as they are.
+            sizes = [maps[i].shape if sizes is None else sizes[i] for i in indices]
         else:
-            from .._heatmaps import upsample_heatmap
             from .._images import check_images, image_sizes
 
             items = check_images(images)
             chosen = [items[i] for i in indices]
-            # At each image's size, as the explainer would: with
-            # featurizer="passthrough" its own heatmaps are at map resolution.
-            heatmaps = [
-                upsample_heatmap(
-                    explainer.map_heatmaps_[i], size, mode=explainer.upsample
-                )
-                for i, size in zip(indices, image_sizes(chosen))
-            ]
+            sizes = image_sizes(chosen)
+        # Only the heatmaps drawn, at the size drawn (never heatmaps_: every
+        # image's heatmap at full size).
+        heatmaps = [
+            upsample_heatmap(
+                maps[i], _shown_size(size, max_size), mode=explainer.upsample
+            )
+            for i, size in zip(indices, sizes)
+        ]
         display = cls(heatmaps=heatmaps, images=chosen, titles=titles)
-        return display.plot(**plot_params)
+        return display.plot(max_size=max_size, **plot_params)
 
-    def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet"):
+    def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet", max_size=MAX_SIZE):
         """Draw the grid.
 
         Parameters
@@ -113,6 +167,9 @@ class HeatmapDisplay:
             Opacity of the heatmaps over the images.
         cmap : str, default="jet"
             Colour map (warm = important).
+        max_size : int or None, default=512
+            The longest side, in pixels, at which each image is drawn (scaled
+            down, its shape kept); None draws the images at full size.
 
         Returns
         -------
@@ -130,8 +187,13 @@ class HeatmapDisplay:
         overlays = []
         for i, heatmap in enumerate(self.heatmaps):
             axis = axes[i]
+            extent = None
             if self.images is not None:
-                axis.imshow(_pixels(self.images[i]))
+                pixels = _thumbnail(self.images[i], max_size)
+                axis.imshow(pixels)
+                # The heatmap covers the whole image, at whatever resolution.
+                height, width = pixels.shape[:2]
+                extent = (-0.5, width - 0.5, height - 0.5, -0.5)
             overlays.append(
                 axis.imshow(
                     heatmap,
@@ -139,6 +201,7 @@ class HeatmapDisplay:
                     alpha=alpha if self.images is not None else 1.0,
                     vmin=vmin,
                     vmax=vmax,
+                    extent=extent,
                 )
             )
             if self.titles is not None:
