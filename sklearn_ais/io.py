@@ -13,14 +13,22 @@ usable from Python on the files researchers produce:
   file-name stem.
 
 Nothing is matched by position or sorted name: ids are read from the files
-and every mismatch is an error that lists what was found. The errors name
-the command's options, as the command reports them: ``--similarity`` and
-``--ids`` are :func:`read_similarity`'s ``path`` and ``ids_file``,
-``--subjects`` is :func:`read_subjects`' ``path``, ``--images`` is
-:func:`match_images`' ``directory``.
+and every mismatch is an error that lists what was found. Ids are text, read
+as written (``000`` stays ``000``, ``NA`` is an id) and compared in one
+Unicode normal form (NFC), so that a file name a macOS folder stores
+decomposed (NFD) matches the id typed in the matrix. Files are read as UTF-8
+(a byte-order mark is dropped); what cannot be read without guessing (another
+encoding, ``;`` between fields with decimal commas, an empty file, a ``.npy``
+that ``np.save`` did not write) is refused with the file's name and the fix.
+The errors name the command's options, as the command reports them:
+``--similarity`` and ``--ids`` are :func:`read_similarity`'s ``path`` and
+``ids_file``, ``--subjects`` is :func:`read_subjects`' ``path``, ``--images``
+is :func:`match_images`' ``directory``.
 """
 
+import io
 import os
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +58,70 @@ def _square(values, path, how):
         )
 
 
+def _nfc(name):
+    """An id or file-name stem in one Unicode normal form."""
+    return unicodedata.normalize("NFC", str(name))
+
+
+def _read_text(path, option):
+    """The text of a file as UTF-8, a byte-order mark dropped."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{option} {path}: no such file.")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{option} {path} is not UTF-8 text (byte {data[error.start]:#04x} "
+            f"at position {error.start} is not UTF-8): it was likely saved in "
+            "another encoding, such as Latin-1 or Windows-1252 (the plain "
+            "'CSV' of Excel). Re-save it as UTF-8 (in Excel: 'CSV UTF-8')."
+        ) from None
+    if not text.strip():
+        raise ValueError(f"{option} {path} is empty.")
+    return text
+
+
+def _refuse_semicolons(text, path, option):
+    """Refuse a CSV of ``;``-separated fields (Excel where ``,`` is the
+    decimal separator) rather than guess its separator and decimals."""
+    first = next(line for line in text.splitlines() if line.strip())
+    if ";" in first and "," not in first:
+        raise ValueError(
+            f"{option} {path} separates its fields with ';' (its first line has "
+            "';' and no ','), as Excel writes a CSV where the decimal separator "
+            "is a comma; sklearn-ais reads ',' between fields and '.' decimals "
+            "and does not guess. Re-save it so, e.g. in Python: "
+            "pd.read_csv(path, sep=';', decimal=',', index_col=0, "
+            "dtype={0: str}, keep_default_na=False, na_values=['']).to_csv(path)."
+        )
+
+
+def _refuse_other_values(values, path, option, columns):
+    """Refuse a value that is not a number (nor empty, nor NA)."""
+    for position, dtype in enumerate(values.dtypes):
+        if pd.api.types.is_numeric_dtype(dtype):
+            continue
+        column = values.iloc[:, position]
+        bad = column[pd.to_numeric(column, errors="coerce").isna() & column.notna()]
+        value = str(bad.iloc[0])
+        hint = ""
+        if value.replace(",", "", 1).lstrip("-").isdigit():
+            hint = (
+                " It looks like a decimal comma: write the numbers with '.' "
+                "decimals (in Python: pd.read_csv(..., decimal=',') then to_csv)."
+            )
+        raise ValueError(
+            f"{option} {path}: column {columns[position]!r} holds {value!r}, "
+            f"which is not a number (empty cells and NA are unrated pairs).{hint}"
+        )
+
+
 def _read_ids(path, n):
     """Ids from a text file, one a line, in the matrix's order."""
-    ids = [line.strip() for line in Path(path).read_text().splitlines()]
+    text = _read_text(path, "--ids")
+    ids = [_nfc(line.strip()) for line in text.splitlines()]
     ids = [i for i in ids if i]
     if len(ids) != n:
         raise ValueError(
@@ -65,14 +134,51 @@ def _read_ids(path, n):
     return ids
 
 
+def _load_npy(path, option):
+    """An array that ``np.save`` wrote, or an error that says what the file is."""
+    with open(path, "rb") as file:
+        start = file.read(64)
+    if not start:
+        raise ValueError(f"{option} {path} is empty.")
+    if not start.startswith(b"\x93NUMPY"):
+        if b"\0" in start:
+            what = "not an array that np.save wrote"
+        else:
+            what = f"a text file (it starts {start[:20].decode('utf-8', 'replace')!r})"
+        raise ValueError(
+            f"{option} {path} is named .npy but is {what}. A .npy is written "
+            "by np.save; a matrix with its ids in the first column and header "
+            "row is read from a .csv or .tsv file: rename it so."
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as error:
+        raise ValueError(
+            f"{option} {path} could not be read as a .npy array of numbers: {error}"
+        ) from None
+
+
 def _read_array(path, variable):
     if path.suffix.lower() == ".npy":
         if variable is not None:
             raise ValueError("--variable is for .mat files; the matrix is a .npy.")
-        return np.load(path, allow_pickle=False), "np.load"
+        return _load_npy(path, "--similarity"), "np.load"
     from scipy.io import loadmat
 
-    contents = {k: v for k, v in loadmat(path).items() if not k.startswith("__")}
+    if path.stat().st_size == 0:
+        raise ValueError(f"--similarity {path} is empty.")
+    try:
+        contents = loadmat(path)
+    except NotImplementedError as error:
+        raise ValueError(
+            f"--similarity {path} could not be read ({error}): save it from "
+            "MATLAB with save(..., '-v7')."
+        ) from None
+    except (ValueError, TypeError, OSError) as error:
+        raise ValueError(
+            f"--similarity {path} could not be read as a MATLAB .mat file: {error}"
+        ) from None
+    contents = {k: v for k, v in contents.items() if not k.startswith("__")}
     if variable is not None:
         if variable not in contents:
             raise ValueError(
@@ -93,8 +199,12 @@ def read_similarity(path, *, ids_file=None, variable=None):
     """Read a human similarity (or dissimilarity) matrix as a labelled DataFrame.
 
     A ``.csv`` or ``.tsv`` file carries its ids in its first column and its
-    header row, as ``DataFrame.to_csv`` writes a labelled matrix; it is read
-    with ``index_col=0`` and checked as the estimators check ``y``. A
+    header row, as ``DataFrame.to_csv`` writes a labelled matrix; its ids
+    are read as text (``000`` stays ``000``, ``NA`` is an id: in Python,
+    ``pd.read_csv(path, index_col=0, dtype={0: str}, keep_default_na=False,
+    na_values=[""])`` reads such a file alike), its values as numbers (an
+    empty cell or ``NA`` is an unrated pair), and it is checked as the
+    estimators check ``y``. A
     ``.npy`` or ``.mat`` array carries no ids: ``ids_file`` names a text file
     of the ids, one a line, in the order of the matrix's rows. The values are
     not changed: what the matrix holds is read later from its diagonal (the
@@ -106,8 +216,8 @@ def read_similarity(path, *, ids_file=None, variable=None):
         The matrix: ``.csv``, ``.tsv``, ``.npy`` or ``.mat``, square.
     ids_file : str or path-like, default=None
         The ids of a ``.npy`` or ``.mat`` matrix, one per line (blank lines
-        ignored), no duplicates; required for those formats, refused for
-        ``.csv``/``.tsv``.
+        ignored), no duplicates, UTF-8 (a byte-order mark is dropped);
+        required for those formats, refused for ``.csv``/``.tsv``.
     variable : str, default=None
         The matrix's variable in a ``.mat`` file holding several.
 
@@ -122,7 +232,10 @@ def read_similarity(path, *, ids_file=None, variable=None):
     ValueError
         For an unknown format, a matrix that is not square, ids that are not
         the matrix's (a CSV written without its index), a missing or wrong
-        ids file, or an ambiguous ``.mat`` file.
+        ids file, or an ambiguous ``.mat`` file; for a file that is empty,
+        not UTF-8, a CSV with ``;`` between fields (Excel's with decimal
+        commas), a value that is not a number, or a ``.npy`` that
+        ``np.save`` did not write. The error names the file.
     FileNotFoundError
         When ``path`` is not a file.
 
@@ -173,7 +286,7 @@ def read_similarity(path, *, ids_file=None, variable=None):
                 f"{path} carries its ids (first column and header row): "
                 "--ids and --variable are for .npy and .mat matrices."
             )
-        return _read_labelled(path)
+        return _read_labelled(path, "--similarity")
     values, how = _read_array(path, variable)
     _square(values, path, how)
     if ids_file is None:
@@ -186,19 +299,45 @@ def read_similarity(path, *, ids_file=None, variable=None):
     return pd.DataFrame(values, index=ids, columns=ids)
 
 
-def _read_labelled(path):
-    """A .csv/.tsv matrix with its ids in the first column and header row."""
+def _read_labelled(path, option):
+    """A .csv/.tsv matrix with its ids in the first column and header row.
+
+    The ids are read as text (no number or NA parsing) and the values as
+    numbers, empty cells and NA as NaN.
+    """
+    text = _read_text(path, option)
     sep = "," if path.suffix.lower() == ".csv" else "\t"
-    frame = pd.read_csv(path, index_col=0, sep=sep)
-    _square(frame.to_numpy(), path, "reading the first column as the ids")
-    values = labelled_matrix(frame)
-    ids = [str(i) for i in frame.index]
+    if sep == ",":
+        _refuse_semicolons(text, path, option)
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False
+        )
+        values = pd.read_csv(io.StringIO(text), sep=sep, header=None, skiprows=1)
+    except pd.errors.ParserError as error:
+        raise ValueError(
+            f"{option} {path} could not be read as a table of "
+            f"{'comma' if sep == ',' else 'tab'}-separated fields: {error}"
+        ) from None
+    values = values.iloc[:, 1:]
+    _square(values.to_numpy(), path, "reading the first column as the ids")
+    ids = [_nfc(i) for i in table.iloc[1:, 0]]
+    columns = [_nfc(c) for c in table.iloc[0, 1:]]
+    _refuse_other_values(values, path, option, columns)
+    if set(ids) != set(columns) and len(set(ids)) == len(ids):
+        raise ValueError(
+            f"{option} {path}: the ids of its first column and of its header "
+            f"row differ (first column: {_show(ids)}; header row: "
+            f"{_show(columns)}); they must be the same ids, in any order."
+        )
+    values = labelled_matrix(pd.DataFrame(values.to_numpy(), ids, columns))
     return pd.DataFrame(values, index=ids, columns=ids)
 
 
 def _subject_frame(frame, ids, name):
     """A subject's labelled matrix in the order of ``ids``; its ids must be
-    the same set."""
+    the same set (compared in NFC)."""
+    given, ids = ids, [_nfc(i) for i in ids]
     known, own = set(ids), set(frame.index)
     if known != own:
         problems = []
@@ -211,7 +350,9 @@ def _subject_frame(frame, ids, name):
             f"--subjects {name}: its ids differ from the similarity matrix's "
             f"({'; '.join(problems)})."
         )
-    return frame.loc[ids, ids]
+    frame = frame.loc[ids, ids]
+    frame.index, frame.columns = list(given), list(given)
+    return frame
 
 
 def subject_files(directory):
@@ -328,10 +469,12 @@ def read_subjects(path, ids):
     path = Path(path)
     if path.is_dir():
         files = subject_files(path)
-        frames = [_subject_frame(_read_labelled(f), ids, f.name) for f in files]
+        frames = [
+            _subject_frame(_read_labelled(f, "--subjects"), ids, f.name) for f in files
+        ]
         names = [f.name for f in files]
     elif path.suffix.lower() == ".npy" and path.is_file():
-        values = np.load(path, allow_pickle=False)
+        values = _load_npy(path, "--subjects")
         n = len(ids)
         if values.ndim != 3 or values.shape[1:] != (n, n):
             raise ValueError(
@@ -448,14 +591,16 @@ def match_images(directory, ids):
     )
     by_stem = {}
     for file in files:
-        if file.stem in by_stem:
+        stem = _nfc(file.stem)
+        if stem in by_stem:
             raise ValueError(
-                f"--images {directory}: two images share the name {file.stem!r} "
-                f"({by_stem[file.stem].name}, {file.name})."
+                f"--images {directory}: two images share the name {stem!r} "
+                f"({by_stem[stem].name}, {file.name})."
             )
-        by_stem[file.stem] = file
-    known = set(ids)
-    no_image = [i for i in ids if i not in by_stem]
+        by_stem[stem] = file
+    keys = [_nfc(i) for i in ids]
+    known = set(keys)
+    no_image = [i for i, key in zip(ids, keys) if key not in by_stem]
     no_id = [by_stem[s].name for s in by_stem if s not in known]
     if no_image or no_id:
         problems = []
@@ -467,4 +612,4 @@ def match_images(directory, ids):
             f"The images of {directory} do not match the matrix's ids (matched "
             f"by file-name stem): {'; '.join(problems)}."
         )
-    return pd.Series([os.fspath(by_stem[i]) for i in ids], index=pd.Index(ids))
+    return pd.Series([os.fspath(by_stem[k]) for k in keys], index=pd.Index(ids))

@@ -1,5 +1,7 @@
 """Bad input gives a clear, specific error."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -338,3 +340,23 @@ def test_featurizer_is_validated_as_a_nested_estimator():
     with pytest.raises(InvalidParameterError, match="'with_mean' parameter"):
         selector.fit(X, H)
     AISFeatureMapSelector(featurizer=StandardScaler()).fit(X, H)
+
+
+def test_zero_padded_ids_read_as_numbers_give_the_call_that_keeps_them(tmp_path):
+    # pandas reads the index 000, 001, ... as the numbers 0, 1, ...; the
+    # error gives the read_csv call that keeps ids as text, and that call works.
+    X, H = _problem()
+    ids = [f"{k:03d}" for k in range(N - 1)] + ["NA"]
+    pd.DataFrame(H, index=ids, columns=ids).to_csv(tmp_path / "m.csv")
+    call = "pd.read_csv(path, index_col=0, dtype={0: str}, keep_default_na=False"
+    with pytest.raises(ValueError, match=re.escape(call)):
+        AISFeatureMapSelector().fit(X, pd.read_csv(tmp_path / "m.csv", index_col=0))
+    y = pd.read_csv(
+        tmp_path / "m.csv",
+        index_col=0,
+        dtype={0: str},
+        keep_default_na=False,
+        na_values=[""],
+    )
+    assert list(y.index) == ids
+    AISFeatureMapSelector().fit(X, y)

@@ -7,6 +7,7 @@ command line's use of these readers is tested in test_cli.py.
 """
 
 import os
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -209,3 +210,124 @@ def test_unmatched_images_are_listed(tmp_path):
         match_images(tmp_path / "twice", ["a"])
     with pytest.raises(FileNotFoundError, match="no such directory"):
         match_images(tmp_path / "absent", ["a"])
+
+
+# --- ids as text, files as their viewers show them ------------------------------
+
+TEXT_IDS = ["000", "001", "010", "NA", "1e3"]
+
+
+def _text_id_matrix():
+    values = np.eye(5) + 0.5
+    values[0, 1] = values[1, 0] = np.nan  # an unrated pair: an empty cell
+    return pd.DataFrame(values, index=TEXT_IDS, columns=TEXT_IDS)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_zero_padded_and_na_ids_are_text(tmp_path, encoding):
+    frame = _text_id_matrix()
+    frame.to_csv(tmp_path / "m.csv", encoding=encoding)
+    frame.to_csv(tmp_path / "m.tsv", sep="\t", encoding=encoding)
+    for name in ("m.csv", "m.tsv"):
+        y = read_similarity(tmp_path / name)
+        assert list(y.index) == TEXT_IDS == list(y.columns)
+        pd.testing.assert_frame_equal(y, frame)
+    # The call the docs and errors give Python users reads it alike.
+    python = pd.read_csv(
+        tmp_path / "m.csv",
+        index_col=0,
+        dtype={0: str},
+        keep_default_na=False,
+        na_values=[""],
+        encoding=encoding,
+    )
+    pd.testing.assert_frame_equal(python.rename_axis(None), frame)
+
+
+def test_na_values_written_by_r_are_unrated_pairs(tmp_path):
+    # R's write.csv: quoted ids, an empty first header cell, NA for missing.
+    (tmp_path / "m.csv").write_text(
+        '"","a","b","c"\n"a",1,NA,0.2\n"b",NA,1,0.3\n"c",0.2,0.3,1\n'
+    )
+    y = read_similarity(tmp_path / "m.csv")
+    assert list(y.index) == ["a", "b", "c"]
+    assert np.isnan(y.loc["a", "b"]) and y.loc["c", "b"] == 0.3
+
+
+def test_ids_file_with_a_bom_keeps_text_ids(tmp_path):
+    frame = _text_id_matrix()
+    np.save(tmp_path / "m.npy", frame.to_numpy())
+    (tmp_path / "ids.txt").write_text("\n".join(TEXT_IDS) + "\n", "utf-8-sig")
+    y = read_similarity(tmp_path / "m.npy", ids_file=tmp_path / "ids.txt")
+    pd.testing.assert_frame_equal(y, frame)
+
+
+def test_ids_and_file_names_compare_in_nfc(tmp_path):
+    ids = [unicodedata.normalize("NFC", i) for i in ["café", "naïve", "plain"]]
+    # macOS folders store names decomposed (NFD); the matrix holds NFC ids.
+    names = [unicodedata.normalize("NFD", i) + ".png" for i in ids]
+    assert names[0] != ids[0] + ".png"
+    _save_images(tmp_path / "photos", names)
+    images = match_images(tmp_path / "photos", ids)
+    assert list(images.index) == ids
+    assert [os.path.basename(p) for p in images] == names
+    # Ids written decomposed into the matrix are read in NFC.
+    nfd = [unicodedata.normalize("NFD", i) for i in ids]
+    pd.DataFrame(np.eye(3), nfd, nfd).to_csv(tmp_path / "m.csv")
+    assert list(read_similarity(tmp_path / "m.csv").index) == ids
+    assert list(match_images(tmp_path / "photos", nfd).index) == nfd
+    # And a subject's file with decomposed ids matches the main ids.
+    folder = tmp_path / "raters"
+    folder.mkdir()
+    for k in range(2):
+        pd.DataFrame(np.eye(3), nfd, nfd).to_csv(folder / f"s{k}.csv")
+    frames, _ = read_subjects(folder, ids)
+    assert list(frames[1].index) == ids
+
+
+def test_files_read_only_by_guessing_are_refused(rdm, tmp_path):
+    rdm.to_csv(tmp_path / "excel.csv", sep=";", decimal=",")
+    with pytest.raises(ValueError, match=r"--similarity .*excel.csv separates .* ';'"):
+        read_similarity(tmp_path / "excel.csv")
+    rdm.to_csv(tmp_path / "comma.tsv", sep="\t", decimal=",")
+    with pytest.raises(ValueError, match=r"comma.tsv: column .* decimal comma"):
+        read_similarity(tmp_path / "comma.tsv")
+    latin = rdm.rename(index={"cat": "café"}, columns={"cat": "café"})
+    latin.to_csv(tmp_path / "latin.csv", encoding="latin-1")
+    with pytest.raises(ValueError, match=r"latin.csv is not UTF-8 text .*Latin-1"):
+        read_similarity(tmp_path / "latin.csv")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match=r"--similarity .*empty.csv is empty"):
+        read_similarity(tmp_path / "empty.csv")
+    (tmp_path / "empty.npy").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty.npy is empty"):
+        read_similarity(tmp_path / "empty.npy", ids_file=tmp_path / "ids.txt")
+    rdm.to_csv(tmp_path / "text.npy")
+    with pytest.raises(ValueError, match=r"text.npy is named .npy but is a text"):
+        read_similarity(tmp_path / "text.npy", ids_file=tmp_path / "ids.txt")
+    with pytest.raises(ValueError, match=r"--subjects .*text.npy is named .npy"):
+        read_subjects(tmp_path / "text.npy", IDS)
+    np.save(tmp_path / "m.npy", rdm.to_numpy())
+    (tmp_path / "ids.txt").write_text("")
+    with pytest.raises(ValueError, match=r"--ids .*ids.txt is empty"):
+        read_similarity(tmp_path / "m.npy", ids_file=tmp_path / "ids.txt")
+    (tmp_path / "ids.txt").write_text("\n".join(latin.index), encoding="latin-1")
+    with pytest.raises(ValueError, match=r"--ids .*ids.txt is not UTF-8"):
+        read_similarity(tmp_path / "m.npy", ids_file=tmp_path / "ids.txt")
+    folder = tmp_path / "raters"
+    folder.mkdir()
+    rdm.to_csv(folder / "s0.csv")
+    rdm.to_csv(folder / "s1.csv", sep=";", decimal=",")
+    with pytest.raises(ValueError, match=r"--subjects .*s1.csv separates"):
+        read_subjects(folder, IDS)
+
+
+def test_other_values_and_ids_are_refused_by_name(rdm, tmp_path):
+    words = rdm.astype(object)
+    words.iloc[1, 2] = "high"
+    words.to_csv(tmp_path / "words.csv")
+    with pytest.raises(ValueError, match=r"words.csv: column 'img1' holds 'high'"):
+        read_similarity(tmp_path / "words.csv")
+    rdm.rename(index={"cat": "kitten"}).to_csv(tmp_path / "ids.csv")
+    with pytest.raises(ValueError, match=r"ids.csv: the ids of its first column"):
+        read_similarity(tmp_path / "ids.csv")
