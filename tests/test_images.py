@@ -1,5 +1,6 @@
 """Tests of image loading: accepted inputs, preprocessing and error messages."""
 
+import io
 import warnings
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageCms, ImageOps
 from torchvision.transforms import v2
 
 from sklearn_ais._images import (
@@ -232,3 +233,147 @@ def test_read_only_arrays_decode_without_warning(rgb):
         warnings.simplefilter("error")
         pixels = decode_image(frozen)
     torch.testing.assert_close(pixels, decode_image(rgb[0]))
+
+
+# Files as they are produced: every image read as a viewer shows it.
+
+
+def _gray16(low, high):
+    """A 16-bit grayscale ramp from ``low`` to ``high`` (no stretch to 65535)."""
+    return np.linspace(low, high, 20 * 30).round().astype(np.uint16).reshape(20, 30)
+
+
+@pytest.mark.parametrize(
+    "low, high, suffix",
+    [(4112, 44975, ".png"), (0, 4095, ".png"), (4112, 44975, ".tif")],
+    ids=["16-bit PNG", "12-bit in 16-bit PNG", "16-bit TIFF"],
+)
+def test_16_bit_files_scale_by_65535(tmp_path, low, high, suffix):
+    values = _gray16(low, high)
+    path = tmp_path / f"gray16{suffix}"
+    Image.fromarray(values).save(path)
+    expected = torch.from_numpy(values / 65535).float().expand(3, -1, -1)
+    for image in (path, Image.open(path), values, torch.from_numpy(values)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pixels = decode_image(image)
+        assert pixels.dtype == torch.float32
+        torch.testing.assert_close(pixels, expected, atol=1e-6, rtol=0)
+    # Not stretched: the brightest pixel keeps its value, far from white.
+    assert decode_image(path).max() == pytest.approx(high / 65535)
+    # Big-endian 16-bit (PIL mode I;16B) and 32-bit mode I holding 16-bit values.
+    for image in (
+        Image.fromarray(values.astype(">u2")),
+        Image.fromarray(values).convert("I"),
+    ):
+        torch.testing.assert_close(decode_image(image), expected, atol=1e-6, rtol=0)
+
+
+def test_uint16_arrays_within_8_bit_warn():
+    values = np.full((4, 4), 200, np.uint16)
+    with pytest.warns(UserWarning, match="read as 16-bit .* cast it to uint8"):
+        pixels = decode_image(values)
+    torch.testing.assert_close(pixels, torch.full((3, 4, 4), 200 / 65535))
+    torch.testing.assert_close(
+        decode_image(values.astype(np.uint8)),
+        torch.full((3, 4, 4), 200, dtype=torch.uint8),
+    )
+
+
+def test_float_tiff_reads_as_float_array(tmp_path):
+    values = np.linspace(0.15, 0.75, 20 * 30, dtype=np.float32).reshape(20, 30)
+    path = tmp_path / "float.tif"
+    Image.fromarray(values).save(path)  # PIL mode F
+    expected = decode_image(values)
+    torch.testing.assert_close(expected, torch.from_numpy(values).expand(3, -1, -1))
+    for image in (path, Image.open(path), torch.from_numpy(values)):
+        torch.testing.assert_close(decode_image(image), expected)
+    torch.testing.assert_close(_load([path]), _load([values]))
+
+
+def test_float_tiff_outside_unit_interval_is_refused(tmp_path):
+    path = tmp_path / "radiance.tif"
+    Image.fromarray(np.full((4, 4), 3.5, np.float32)).save(path)
+    with pytest.raises(ValueError, match=r"radiance.tif.*\[3.5, 3.5\].*\[0, 1\]"):
+        decode_image(path)
+
+
+def test_other_integer_types_read_as_8_bit():
+    with pytest.raises(ValueError, match="int32.*Cast 16-bit data to uint16"):
+        decode_image(np.full((4, 4), 4000, np.int32))
+
+
+def _exif_rotated_jpeg(tmp_path, stored):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated a quarter turn clockwise
+    path = tmp_path / "phone.jpg"
+    Image.fromarray(stored).save(path, exif=exif, quality=95)
+    return path
+
+
+def test_exif_orientation_is_applied(tmp_path, rgb):
+    stored = np.zeros((64, 128, 3), np.uint8)  # stored 128 wide x 64 high
+    stored[:, :32] = 255  # a white band on the stored left
+    path = _exif_rotated_jpeg(tmp_path, stored)
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(path)))
+    assert shown.shape == (128, 64, 3)
+    for image in (path, Image.open(path)):
+        pixels = decode_image(image)
+        assert pixels.shape == (3, 128, 64)
+        np.testing.assert_array_equal(pixels.permute(1, 2, 0).numpy(), shown)
+    # The band is on top once turned, as every viewer shows it.
+    assert pixels[:, :32].float().mean() > 240
+    assert pixels[:, -32:].float().mean() < 15
+    assert image_sizes([path, Image.open(path), stored]) == [
+        (128, 64),
+        (128, 64),
+        (64, 128),
+    ]
+
+
+def test_cmyk_jpeg_becomes_rgb(tmp_path):
+    path = tmp_path / "print.jpg"
+    Image.new("CMYK", (16, 8), (255, 0, 0, 0)).save(path, quality=95)  # cyan
+    assert Image.open(path).mode == "CMYK"
+    pixels = decode_image(path)
+    assert pixels.shape == (3, 8, 16)
+    cyan = torch.tensor([0, 255, 255]).view(3, 1, 1).expand(3, 8, 16)
+    torch.testing.assert_close(pixels.int(), cyan.int(), atol=3, rtol=0)
+
+
+def test_icc_profile_is_converted_to_srgb(tmp_path, rgb):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    path = tmp_path / "tagged.png"
+    Image.fromarray(rgb[0]).save(path, icc_profile=srgb)
+    assert Image.open(path).info["icc_profile"]
+    transform = ImageCms.buildTransform(
+        ImageCms.ImageCmsProfile(io.BytesIO(srgb)),
+        ImageCms.createProfile("sRGB"),
+        "RGB",
+        "RGB",
+    )
+    expected = np.asarray(ImageCms.applyTransform(Image.open(path), transform))
+    for image in (path, Image.open(path)):
+        pixels = decode_image(image).permute(1, 2, 0).numpy()
+        np.testing.assert_array_equal(pixels, expected)
+        # sRGB to sRGB changes next to nothing.
+        assert np.abs(pixels.astype(int) - rgb[0]).max() <= 2
+
+
+def test_broken_icc_profile_warns_and_reads_values(tmp_path, rgb):
+    path = tmp_path / "broken.png"
+    Image.fromarray(rgb[0]).save(path, icc_profile=b"not a profile")
+    with pytest.warns(UserWarning, match="broken.png.*ICC profile"):
+        pixels = decode_image(path)
+    torch.testing.assert_close(pixels, decode_image(rgb[0]))
+
+
+def test_multi_frame_gif_reads_first_frame(tmp_path):
+    frames = [Image.new("RGB", (8, 6), colour) for colour in ("red", "blue")]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.warns(UserWarning, match="anim.gif.* 2 frames.*first frame"):
+        pixels = decode_image(path)
+    red = torch.tensor([255, 0, 0], dtype=torch.uint8).view(3, 1, 1).expand(3, 6, 8)
+    torch.testing.assert_close(pixels, red)
+    assert image_sizes([path]) == [(6, 8)]
