@@ -5,7 +5,9 @@ this package reads ``y`` here, in one pass dispatched once per convention:
 
 1. A pandas DataFrame is a *labelled matrix*: every index label is a column
    label (ids compared as strings, so the integer index and string columns
-   that ``pd.read_csv(path, index_col=0)`` gives match). ``y.loc[:, y.index]``
+   that ``pd.read_csv(path, index_col=0)`` gives match; ids such as ``000``
+   or ``NA`` stay text with ``dtype={0: str}, keep_default_na=False,
+   na_values=[""]``). ``y.loc[:, y.index]``
    is the block of the rows' own items; after a cross-validation split that is
    the train x train (or test x test) block, so train-to-test similarities
    never reach ``fit``.
@@ -223,7 +225,10 @@ def labelled_matrix(y):
             f"({_show(y.columns)}); the index is a {type(y.index).__name__}. If "
             "the ids are in the first column, read the CSV with "
             "pd.read_csv(path, index_col=0) or use y.set_index(...); if the "
-            "rows of y are target embeddings, pass target='embedding'."
+            "rows of y are target embeddings, pass target='embedding'. Ids "
+            "such as 000 or NA (read as the numbers 0 and NaN) stay text with "
+            "pd.read_csv(path, index_col=0, dtype={0: str}, "
+            "keep_default_na=False, na_values=[''])."
         )
     return y.to_numpy(dtype=np.float64)[:, positions]
 
