@@ -336,6 +336,8 @@ def _orientation(image, header_only=False):
 def _shown_size(image, header_only=False):
     """``(width, height)`` of a PIL image as shown, its EXIF orientation applied."""
     width, height = image.size
+    if image.format == "TIFF":
+        return width, height  # PIL sizes a TIFF as shown, and turns it on load
     if _orientation(image, header_only) in _TRANSPOSED:
         width, height = height, width
     return width, height

@@ -303,18 +303,14 @@ def test_other_integer_types_read_as_8_bit():
         decode_image(np.full((4, 4), 4000, np.int32))
 
 
-def _exif_rotated_jpeg(tmp_path, stored):
-    exif = Image.Exif()
-    exif[0x0112] = 6  # shown rotated a quarter turn clockwise
-    path = tmp_path / "phone.jpg"
-    Image.fromarray(stored).save(path, exif=exif, quality=95)
-    return path
-
-
-def test_exif_orientation_is_applied(tmp_path, rgb):
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif", ".webp"])
+def test_exif_orientation_is_applied(tmp_path, suffix):
     stored = np.zeros((64, 128, 3), np.uint8)  # stored 128 wide x 64 high
     stored[:, :32] = 255  # a white band on the stored left
-    path = _exif_rotated_jpeg(tmp_path, stored)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated a quarter turn clockwise, as by a phone
+    path = tmp_path / f"phone{suffix}"
+    Image.fromarray(stored).save(path, exif=exif)
     shown = np.asarray(ImageOps.exif_transpose(Image.open(path)))
     assert shown.shape == (128, 64, 3)
     for image in (path, Image.open(path)):
