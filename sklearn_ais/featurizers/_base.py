@@ -205,7 +205,12 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         X : collection of images
             File paths, PIL images, arrays or tensors (a list), or a stacked
             ndarray ``(n, H, W[, C])`` or tensor ``(n, C, H, W)``; grayscale
-            and RGBA images become RGB, sizes may differ.
+            and RGBA images become RGB, sizes may differ. Each is read as a
+            viewer shows it: ``uint8`` is divided by 255, ``uint16`` and
+            16-bit files by 65535 (never stretched), floats must lie in
+            ``[0, 1]``; files and PIL images get their EXIF orientation, ICC
+            profile (to sRGB) and CMYK to RGB, and a multi-frame file its
+            first frame.
 
         Returns
         -------
