@@ -11,14 +11,17 @@ bad command line, 1 for a failed run.
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+from PIL import Image
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
+from ._files import ReportFolderError, check_report_folder, report_lock
 from ._human import read_target
 from .io import (
     _show,
@@ -38,7 +41,33 @@ PROG = "sklearn-ais"
 MIN_TEST_IMAGES = 3
 # Errors a run reports in one line. Anything else is a bug: it keeps its
 # traceback.
-RUN_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError, MemoryError)
+RUN_ERRORS = (
+    ValueError,
+    TypeError,
+    OSError,
+    ImportError,
+    RuntimeError,
+    MemoryError,
+    # An image over PIL's pixel limit (PIL.Image.DecompressionBombError).
+    Image.DecompressionBombError,
+)
+# Exit status of a run interrupted by Ctrl-C (128 + SIGINT), as shells give.
+INTERRUPTED = 130
+# The library's parameters as the command line spells them, for its hints
+# (``missing='ignore'`` becomes ``--missing ignore``).
+CLI_OPTIONS = {
+    "missing": "--missing",
+    "target": "--target",
+    "subjects_target": "--subjects-target",
+    "variable": "--variable",
+    "ids_file": "--ids",
+    "n_jobs": "--n-jobs",
+    "device": "--device",
+    "random_state": "--seed",
+}
+_PYTHON_ARGUMENT = re.compile(
+    r"\b(" + "|".join(CLI_OPTIONS) + r")=(?:'([^']*)'|\"([^\"]*)\"|([\w.-]+))"
+)
 
 
 DEFAULT_MODEL = "efficientnet_lite0"
@@ -231,6 +260,7 @@ def run(args):
         print(
             f"{len(subjects)} subjects' matrices ({subjects_target}): {_show(names)}."
         )
+    _check_matrix(y, args)
     _check_folds(args, len(y), f"{len(y)} images")
     print(f"{len(y)} images matched to the matrix's ids; network: {args.model}.")
     maps = _featurizer(args).fit_transform(images)
@@ -261,6 +291,39 @@ def run(args):
         title=f"sklearn-ais run: {Path(args.similarity).name}",
         ceiling_note="no per-subject matrices were given (--subjects)",
     )
+
+
+def _check_matrix(y, args):
+    """The matrix read as the selector will read it, before any image is
+    featurized: square, symmetric, finite (or ``--missing ignore``), every
+    image rated, read as ``--target`` says."""
+    from ._human import check_every_image_rated, read_human_pairs
+
+    pairs = read_human_pairs(y, len(y), target=args.target, missing=args.missing)
+    check_every_image_rated(pairs.pairs, len(y))
+
+
+def _check_out(args):
+    """``--out`` can take the report: checked before any work."""
+    forbidden = []
+    if args.command == "run":
+        forbidden.append(("the images folder (--images)", args.images))
+        if args.subjects is not None and Path(args.subjects).is_dir():
+            forbidden.append(("the subjects folder (--subjects)", args.subjects))
+    try:
+        check_report_folder(args.out, forbidden=forbidden)
+    except ReportFolderError as exc:
+        raise _UsageError(f"argument --out: {exc}") from None
+
+
+def _cli_words(message):
+    """A library message with its hints in the command line's syntax."""
+
+    def option(match):
+        value = next(v for v in match.groups()[1:] if v is not None)
+        return f"{CLI_OPTIONS[match.group(1)]} {value}"
+
+    return _PYTHON_ARGUMENT.sub(option, message)
 
 
 class _UsageError(Exception):
@@ -505,8 +568,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 for a bad command line, 1 for a failed run; the error
-        is one line on stderr.
+        0 on success, 2 for a bad command line, 1 for a failed run, 130 for
+        a run interrupted by Ctrl-C; the error is one line on stderr.
 
     See Also
     --------
@@ -529,14 +592,29 @@ def main(argv=None):
         return 2
     try:
         start = time.perf_counter()
-        status = args.func(args)
+        # --out is checked and locked before any work; write_report takes the
+        # same lock again, writes a new folder and moves it into place.
+        _check_out(args)
+        with report_lock(args.out):
+            status = args.func(args)
         print(f"Wall time: {time.perf_counter() - start:.1f} s")
         return status
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted: no report written, {os.fspath(args.out)!r} is "
+            "as it was",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     except _UsageError as exc:
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(_cli_words(str(exc)))}", file=sys.stderr)
         return 2
+    except ReportFolderError as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
     except RUN_ERRORS as exc:
-        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        message = _one_line(_cli_words(str(exc)))
+        print(f"{PROG}: error: {type(exc).__name__}: {message}", file=sys.stderr)
         return 1
 
 
