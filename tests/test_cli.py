@@ -10,8 +10,10 @@ test_io.py, the report itself in test_report.py and test_report_browser.py.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -584,3 +586,275 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
         value = results["noise_ceiling"][column]["value"]
         assert value == pytest.approx(means[column], abs=TOLERANCE)
     assert results["noise_ceiling"]["n_subjects"] == 16
+
+
+# A report is whole or absent: the synthetic demo (no torch, a few seconds)
+# run as a user runs it, in a subprocess that a test can interrupt.
+DEMO = [
+    "demo",
+    "--data",
+    "synthetic",
+    "--folds",
+    "2",
+    "--repeats",
+    "1",
+    "--random-draws",
+    "1",
+    "--bootstrap",
+    "0",
+]
+PAUSE = "SKLEARN_AIS_TEST_PAUSE_BEFORE_MOVE"
+
+
+def _demo(out, **popen):
+    return subprocess.Popen(
+        [sys.executable, "-m", "sklearn_ais", *DEMO, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def _paused_demo(out, flag):
+    """A demo run stopped with its report complete, before it is moved."""
+    process = _demo(out, env={**os.environ, PAUSE: str(flag)})
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return process
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _leftovers(parent, out):
+    """Temporary folders and the lock beside ``out``."""
+    return sorted(p.name for p in parent.iterdir() if p.name != out.name)
+
+
+def test_ctrl_c_leaves_the_previous_report_untouched(tmp_path):
+    out = tmp_path / "report"
+    assert main([*DEMO, "--out", str(out)]) == 0
+    before = _snapshot(out)
+    flag = tmp_path.parent / f"{tmp_path.name}-flag"
+    process = _paused_demo(out, flag)
+    # The new report is complete in its temporary folder, under the lock.
+    assert (tmp_path / "report.lock").read_text().strip() == str(process.pid)
+    assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    flag.unlink()
+    assert process.returncode == 130
+    assert err.splitlines() == [
+        f"sklearn-ais: interrupted: no report written, {str(out)!r} is as it was"
+    ]
+    assert _snapshot(out) == before
+    assert _leftovers(tmp_path, out) == []
+
+
+def test_a_second_run_into_a_held_folder_fails_at_once(tmp_path, capsys):
+    out = tmp_path / "report"
+    flag = tmp_path.parent / f"{tmp_path.name}-flag"
+    first = _paused_demo(out, flag)
+    start = time.perf_counter()
+    assert main([*DEMO, "--out", str(out)]) == 1
+    assert time.perf_counter() - start < 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"sklearn-ais: error: another run (pid {first.pid}) is writing the report "
+        f"folder {str(out)!r} (lock {str(tmp_path / 'report.lock')!r}); wait for "
+        "it to end or choose another folder"
+    ]
+    flag.unlink()
+    assert first.wait(timeout=60) == 0
+    assert (out / "index.html").is_file()
+    assert _leftovers(tmp_path, out) == []
+
+
+def test_the_lock_of_an_ended_run_is_taken_over(tmp_path, capsys):
+    out = tmp_path / "report"
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+    )
+    (tmp_path / "report.lock").write_text(ended.stdout)
+    assert main([*DEMO, "--out", str(out)]) == 0
+    assert _leftovers(tmp_path, out) == []
+
+
+def test_an_earlier_reports_files_do_not_survive(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main([*DEMO, "--bootstrap", "20", "--out", str(out)]) == 0
+    assert (out / "bootstrap.csv").is_file()
+    (out / "notes.txt").write_text("an extra file")
+    assert main([*DEMO, "--out", str(out)]) == 0
+    assert not (out / "bootstrap.csv").exists()
+    assert not (out / "notes.txt").exists()
+    assert _leftovers(tmp_path, out) == []
+    # An empty folder takes a report too.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*DEMO, "--out", str(empty)]) == 0
+    assert (empty / "manifest.json").is_file()
+
+
+def _refused(argv, capsys, message):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [f"sklearn-ais: error: {message}"]
+
+
+def test_out_holding_other_files_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(cli, "DEMOS", {"synthetic": None})  # never called
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "heatmaps.png").write_bytes(b"a user's figure")
+    _refused(
+        [*DEMO, "--out", str(mine)],
+        capsys,
+        f"argument --out: the report folder {str(mine)!r} holds files that are "
+        "not a report of sklearn_ais (no manifest.json of it); choose a new or "
+        "empty folder, nothing there is replaced",
+    )
+    assert [p.name for p in mine.iterdir()] == ["heatmaps.png"]
+    a_file = tmp_path / "report"
+    a_file.write_text("")
+    _refused(
+        [*DEMO, "--out", str(a_file)],
+        capsys,
+        f"argument --out: the report folder {str(a_file)!r} exists and is not a folder",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "report"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "DEMOS", {"synthetic": None})  # never called
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        _refused(
+            [*DEMO, "--out", str(locked / "report")],
+            capsys,
+            f"argument --out: cannot write the report folder "
+            f"{str(locked / 'report')!r}: {str(locked)!r} is not a writable folder",
+        )
+    finally:
+        locked.chmod(0o700)
+
+
+def _user_files(tmp_path, matrix=None):
+    """A folder of images and a labelled CSV, as a user has them."""
+    ids = [f"img{i}" for i in range(6)]
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in ids:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(images / f"{i}.png")
+    if matrix is None:
+        rng = np.random.default_rng(0)
+        points = rng.normal(size=(len(ids), 3))
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+        matrix = points @ points.T  # cosine similarities: diagonal 1
+    path = tmp_path / "similarity.csv"
+    pd.DataFrame(matrix, index=ids, columns=ids).to_csv(path)
+    return images, path
+
+
+def _never_featurized(monkeypatch):
+    def featurizer(args):
+        raise AssertionError("an image was featurized")
+
+    monkeypatch.setattr(cli, "_featurizer", featurizer)
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_out_in_the_images_folder_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch, inside
+):
+    _never_featurized(monkeypatch)
+    images, matrix = _user_files(tmp_path)
+    out = images / "report" if inside else images
+    before = sorted(p.name for p in images.iterdir())
+    _refused(
+        ["run", "--images", str(images), "--similarity", str(matrix)]
+        + ["--out", str(out), *FAST],
+        capsys,
+        f"argument --out: the report folder {str(out)!r} is the images folder "
+        "(--images) or inside it; choose another folder (the report would mix "
+        "with the inputs)",
+    )
+    assert sorted(p.name for p in images.iterdir()) == before
+
+
+def test_out_in_the_subjects_folder_is_refused(tmp_path, capsys, monkeypatch):
+    _never_featurized(monkeypatch)
+    images, matrix = _user_files(tmp_path)
+    subjects = tmp_path / "subjects"
+    subjects.mkdir()
+    _refused(
+        ["run", "--images", str(images), "--similarity", str(matrix)]
+        + ["--subjects", str(subjects), "--out", str(subjects), *FAST],
+        capsys,
+        f"argument --out: the report folder {str(subjects)!r} is the subjects "
+        "folder (--subjects) or inside it; choose another folder (the report "
+        "would mix with the inputs)",
+    )
+
+
+def test_the_matrix_is_checked_before_any_image_is_featurized(
+    tmp_path, capsys, monkeypatch
+):
+    _never_featurized(monkeypatch)
+    matrix = np.eye(6) + 0.1
+    matrix[0, 1] = 0.5  # not symmetric
+    images, path = _user_files(tmp_path, matrix)
+    out = tmp_path / "report"
+    assert _run({"images": images, "matrix": path}, out) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "symmetric" in err
+    assert not out.exists() and _leftovers(tmp_path, out) == sorted(
+        ["images", "similarity.csv"]
+    )
+
+
+def test_hints_use_the_command_lines_syntax(tmp_path, capsys, monkeypatch):
+    _never_featurized(monkeypatch)
+    matrix = np.eye(6) + 0.1
+    matrix[0, 1] = matrix[1, 0] = np.nan  # a pair nobody rated
+    images, path = _user_files(tmp_path, matrix)
+    assert _run({"images": images, "matrix": path}, tmp_path / "report") == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "--missing ignore" in err and "missing='ignore'" not in err
+
+
+def test_cli_words():
+    assert (
+        cli._cli_words(
+            "pass missing='ignore' or target=\"similarity\"; subjects_target='auto'"
+        )
+        == "pass --missing ignore or --target similarity; --subjects-target auto"
+    )
+
+
+def test_a_decompression_bomb_gives_one_line(tmp_path, capsys, monkeypatch):
+    def featurizer(args):
+        raise Image.DecompressionBombError("Image size (200000000 pixels) exceeds")
+
+    monkeypatch.setattr(cli, "_featurizer", featurizer)
+    images, path = _user_files(tmp_path)
+    assert _run({"images": images, "matrix": path}, tmp_path / "report") == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "sklearn-ais: error: DecompressionBombError: Image size (200000000 "
+        "pixels) exceeds"
+    ]
