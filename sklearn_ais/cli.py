@@ -389,8 +389,8 @@ def _build_parser():
     demo_parser.add_argument(
         "--out",
         default=DEMO_OUT,
-        help="folder of the report (created or overwritten); default: "
-        "%(default)s in the current directory",
+        help="folder of the report: new, empty, or an earlier report (replaced "
+        "whole); default: %(default)s in the current directory",
     )
     _add_protocol_options(
         demo_parser,
@@ -420,7 +420,10 @@ def _build_parser():
         "the header row, or .npy/.mat (then --ids is required)",
     )
     run_parser.add_argument(
-        "--out", required=True, help="folder of the report (created or overwritten)"
+        "--out",
+        required=True,
+        help="folder of the report: new, empty, or an earlier report (replaced "
+        "whole); not inside --images or --subjects",
     )
     run_parser.add_argument(
         "--ids",
