@@ -251,19 +251,16 @@ def reading_of_y(selector, *, cli=False):
     }
 
 
-def _n_images(selector, result, explainer):
-    """The number of images of the study, from what was fitted on them."""
+def _n_images(result, explainer):
+    """The number of images of the study, or None where it was not recorded."""
     if explainer is not None:
         return len(explainer.full_score_per_image_)
-    if result.splits is None:
-        return None
-    # Each split's training and test images are all the images.
-    return int(max(np.max(np.concatenate(split)) for split in result.splits) + 1)
+    return result.n_images
 
 
 def _results(selector, result, explainer=None):
     return {
-        "n_images": _n_images(selector, result, explainer),
+        "n_images": _n_images(result, explainer),
         "reading_of_y": reading_of_y(selector),
         "n_maps": int(result.n_maps),
         "all_data": {

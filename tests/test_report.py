@@ -15,6 +15,7 @@ from sklearn.model_selection import KFold
 from sklearn_ais import AISFeatureMapSelector
 from sklearn_ais.datasets import make_alignment_problem
 from sklearn_ais.model_selection import (
+    PairShuffleSplit,
     bootstrap_2oi,
     compare_full_vs_retained,
     compare_selection_controls,
@@ -193,4 +194,17 @@ def test_a_fixed_size_selection_reports_its_own_score(study, tmp_path):
 
 def test_n_images_without_an_explainer(study, tmp_path):
     write_report(tmp_path, selector=study["selector"], result=study["result"])
+    assert json.loads((tmp_path / "results.json").read_text())["n_images"] == N_IMAGES
+
+
+def test_n_images_of_a_pair_level_split_counts_images_not_pairs(study, tmp_path):
+    # The splits hold pair indices (435 pairs of 30 images): not a count.
+    result = compare_full_vs_retained(
+        AISFeatureMapSelector(missing="ignore"),
+        study["X"],
+        study["H"],
+        cv=PairShuffleSplit(n_splits=2, random_state=0),
+    )
+    assert max(test.max() for _, test in result.splits) > N_IMAGES
+    write_report(tmp_path, selector=study["selector"], result=result)
     assert json.loads((tmp_path / "results.json").read_text())["n_images"] == N_IMAGES

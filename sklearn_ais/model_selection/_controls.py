@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils.validation import _num_samples
 
 from .._engine import embeddings_of
 from .._human import item_ids
@@ -47,6 +48,8 @@ class SelectionControls(FullVsRetained):
     supports : ndarray of shape (n_folds, n_maps), dtype=bool, default=None
         As in :class:`FullVsRetained`.
     splits : list of (train, test) index arrays, default=None
+        As in :class:`FullVsRetained`.
+    n_images : int or None, default=None
         As in :class:`FullVsRetained`.
     controls : pandas.DataFrame of shape (n_folds, n_controls), default=None
         Test-set 2OI of each control subset: columns ``random_0`` ...,
@@ -350,6 +353,7 @@ def compare_selection_controls(
         n_maps=int(scores["n_maps"][0]),
         supports=supports,
         splits=splits,
+        n_images=_num_samples(X),
         controls=controls,
         bootstrap=bootstrap,
         confidence=confidence,

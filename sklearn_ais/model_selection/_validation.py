@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils.validation import _num_samples
 
 from .._human import item_ids, labelled_matrix
 from .._scoring import RSAScorer
@@ -39,6 +40,8 @@ class FullVsRetained:
     splits : list of (train, test) index arrays, default=None
         The folds, in order (None when not recorded): pass them as ``cv=``
         to score something else on the same test x test blocks.
+    n_images : int or None, default=None
+        Number of images of the study (None when not recorded).
 
     See Also
     --------
@@ -61,6 +64,7 @@ class FullVsRetained:
     n_maps: int
     supports: np.ndarray | None = field(default=None, kw_only=True, repr=False)
     splits: list | None = field(default=None, kw_only=True, repr=False)
+    n_images: int | None = field(default=None, kw_only=True)
 
     @property
     def difference(self):
@@ -224,6 +228,7 @@ default=None
             n_maps=supports.shape[1],
             supports=supports,
             splits=splits,
+            n_images=_num_samples(X),
         )
     scores, supports, splits, _ = run_cv(
         estimator, X, y, cv=cv, scoring=scoring, n_jobs=n_jobs, verbose=verbose
@@ -235,6 +240,7 @@ default=None
         n_maps=int(scores["n_maps"][0]),
         supports=supports,
         splits=splits,
+        n_images=_num_samples(X),
     )
 
 
