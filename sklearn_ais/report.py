@@ -273,14 +273,32 @@ def _results(selector, result, explainer=None):
             "full_mean": float(result.full.mean()),
             "retained_mean": float(result.retained.mean()),
             "difference_mean": float(result.difference.mean()),
-            "standard_error_paired": float(result.standard_error),
             "n_retained_mean": float(result.n_retained.mean()),
             "n_retained_min": int(result.n_retained.min()),
             "n_retained_max": int(result.n_retained.max()),
-            "ttest": result.ttest.to_dict(
-                "paired two-tailed t-test, Retained vs Full over folds"
-            ),
+            **_fold_tests(result),
         },
+    }
+
+
+def _fold_tests(result):
+    """The corrected test (the headline) and the naive one, with the error bar."""
+    naive = result.naive_ttest
+    if result.splits is None:
+        # Without the folds the correction cannot be sized: say so.
+        return {
+            "standard_error_paired": naive.standard_error,
+            "ttest": None,
+            "naive_ttest": naive.to_dict(),
+        }
+    test = result.ttest
+    n_train, n_test = result.fold_sizes
+    return {
+        "standard_error_paired": test.standard_error,
+        "n_train_mean": n_train,
+        "n_test_mean": n_test,
+        "ttest": test.to_dict(),
+        "naive_ttest": naive.to_dict(),
     }
 
 
@@ -289,16 +307,17 @@ def _sd(values):
 
 
 def _controls_results(controls):
-    """Each condition's mean over folds, its spread and its paired test."""
+    """Each condition's mean over folds, its spread and its tests."""
+    method = "naive" if controls.splits is None else "corrected"
+    naive = controls.condition_tests("naive")
     conditions = {}
-    for name, (label, values, test) in controls.condition_tests().items():
+    for name, (label, values, test) in controls.condition_tests(method).items():
         entry = {"label": label, "mean": float(values.mean())}
         entry["sd_folds"] = _sd(values)
         if test is not None:
             entry["retained_minus_it"] = test.mean_difference
-            entry["ttest"] = test.to_dict(
-                "paired two-tailed t-test, Retained vs the condition over folds"
-            )
+            entry["ttest"] = test.to_dict()
+            entry["naive_ttest"] = naive[name][2].to_dict()
         conditions[name] = entry
     draws = controls.random_draws
     return {
@@ -408,10 +427,14 @@ def _interval(row):
     return f"{row['estimate']:.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
 
 
+def _test_text(test):
+    return f"t({test['df']}) = {test['statistic']:.2f}, p = {test['pvalue']:.2g}"
+
+
 def _summary_rows(results):
     cv = results["cross_validation"]
     alldata = results["all_data"]
-    test = cv["ttest"]
+    corrected = cv["ttest"] is not None
     rows = [
         ("Maps", results["n_maps"]),
         ("All-data 2OI, all maps", f"{alldata['full_2oi']:.4f}"),
@@ -422,17 +445,21 @@ def _summary_rows(results):
         ("Folds", cv["n_folds"]),
         ("Full, mean test 2OI", f"{cv['full_mean']:.4f}"),
         ("Retained, mean test 2OI", f"{cv['retained_mean']:.4f}"),
-        ("SE (paired, Loftus & Masson)", f"{cv['standard_error_paired']:.4f}"),
+        (
+            "SE (paired, corrected for shared images)"
+            if corrected
+            else "SE (paired, Loftus & Masson, folds as if independent)",
+            f"{cv['standard_error_paired']:.4f}",
+        ),
         (
             "Retained maps per fold",
             f"{cv['n_retained_mean']:.1f} (min {cv['n_retained_min']}, "
             f"max {cv['n_retained_max']})",
         ),
-        (
-            "Paired t-test",
-            f"t({test['df']}) = {test['statistic']:.2f}, p = {test['pvalue']:.2g}",
-        ),
     ]
+    if corrected:
+        rows.append(("Corrected resampled t-test (headline)", _test_text(cv["ttest"])))
+    rows.append(("Naive paired t-test (too liberal)", _test_text(cv["naive_ttest"])))
     bootstrap = results.get("bootstrap")
     if bootstrap is not None:
         level = f"{100 * bootstrap['confidence']:g}% bootstrap CI over images"
@@ -466,16 +493,15 @@ def _controls_section(results):
             spread = f"{controls['n_random']} draws: {sd}{draws['min']:.4f} to "
             spread += f"{draws['max']:.4f}"
         test = entry.get("ttest")
+        naive = entry.get("naive_ttest")
         rows.append(
             (
                 entry["label"],
                 f"{entry['mean']:.4f}",
                 spread,
                 "" if test is None else f"{entry['retained_minus_it']:.4f}",
-                ""
-                if test is None
-                else f"t({test['df']}) = {test['statistic']:.2f}, "
-                f"p = {test['pvalue']:.2g}",
+                "" if test is None else _test_text(test),
+                "" if naive is None else f"{naive['pvalue']:.2g}",
             )
         )
     header = [
@@ -483,7 +509,8 @@ def _controls_section(results):
         "mean test 2OI",
         "spread (SD over folds)",
         "Retained - it",
-        "paired t-test",
+        "corrected t-test",
+        "naive p",
     ]
     return (
         f'<p class="note">{html.escape(controls["description"])}</p>\n'
@@ -610,9 +637,9 @@ def write_report(
     selection path with S*, the AIS distribution and, with an explainer and
     images, a heatmap gallery), ``folds.csv`` (per-fold Full and Retained),
     ``maps.csv`` (per-map AIS, AIS rank, retained), ``images.csv`` (per-image
-    full-model 2OI, with an explainer), ``results.json`` (summary and paired
-    t-test) and ``manifest.json`` (package versions, parameters, seeds,
-    SHA-256 of the input files).
+    full-model 2OI, with an explainer), ``results.json`` (summary, the
+    corrected resampled t-test and the naive one) and ``manifest.json``
+    (package versions, parameters, seeds, SHA-256 of the input files).
 
     The study's statistics, computed on the same folds, join it when given:
     the selection controls (``selection_controls.png``, ``controls.csv``),

@@ -47,6 +47,8 @@ def test_each_cell_is_compare_full_vs_retained(datasets):
         "retained",
         "n_retained",
         "n_maps",
+        "n_train",
+        "n_test",
     ]
     for name, (X, H) in datasets.items():
         rows = table[table["dataset"] == name]
@@ -55,6 +57,8 @@ def test_each_cell_is_compare_full_vs_retained(datasets):
         np.testing.assert_array_equal(rows["full"], expected.full)
         np.testing.assert_array_equal(rows["retained"], expected.retained)
         np.testing.assert_array_equal(rows["n_retained"], expected.n_retained)
+        sizes = [(len(train), len(test)) for train, test in expected.splits]
+        assert list(zip(rows["n_train"], rows["n_test"])) == sizes
 
 
 def test_random_weight_cnns_as_architectures():

@@ -101,11 +101,17 @@ def test_compare_full_vs_retained(problem):
     assert result.full.shape == result.retained.shape == (10,)
     assert result.n_maps == 40
     assert result.retained.mean() > result.full.mean()
-    assert result.ttest.pvalue < 0.001
-    # Loftus & Masson with two conditions: sqrt(var(difference) / (2 n)).
-    expected = np.sqrt(np.var(result.difference, ddof=1) / (2 * 10))
+    assert result.ttest.pvalue < 0.01
+    assert result.ttest.method == "corrected"
+    assert result.naive_ttest.pvalue < result.ttest.pvalue
+    # 60 images in 5 folds: 48 train, 12 test; Loftus & Masson's error with
+    # the corrected factor 1/J + n_test/n_train in place of 1/J.
+    assert result.fold_sizes == (48.0, 12.0)
+    factor = 1 / 10 + 12 / 48
+    expected = np.sqrt(factor * np.var(result.difference, ddof=1) / 2)
     assert result.standard_error == pytest.approx(expected)
-    assert "Paired t-test" in result.summary()
+    summary = result.summary()
+    assert "Corrected resampled t-test" in summary and "Naive paired" in summary
     assert isinstance(result.to_frame(), pd.DataFrame)
 
 

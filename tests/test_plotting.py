@@ -187,3 +187,36 @@ def test_large_photos_are_drawn_at_the_panel_size(tmp_path, monkeypatch):
     )
     assert full.heatmaps[0].shape == (1200, 1800)
     plt.close("all")
+
+
+def test_full_vs_retained_display_uses_the_corrected_test():
+    import matplotlib.pyplot as plt
+    from sklearn.model_selection import RepeatedKFold
+
+    from sklearn_ais.model_selection import FullVsRetained
+    from sklearn_ais.plotting import FullVsRetainedDisplay
+
+    rng = np.random.default_rng(0)
+    full = rng.normal(0.3, 0.05, 10)
+    retained = full + rng.normal(0.05, 0.05, 10)
+    splits = list(RepeatedKFold(n_splits=5, n_repeats=2).split(np.zeros(20)))
+    result = FullVsRetained(
+        full=full,
+        retained=retained,
+        n_retained=np.ones(10, int),
+        n_maps=4,
+        splits=splits,
+    )
+    display = FullVsRetainedDisplay.from_result(result)
+    test = result.ttest
+    title = display.ax_.get_title()
+    assert f"corrected t(9) = {test.statistic:.2f}" in title
+    assert "corrected for folds sharing images" in title
+    # The error bars are the corrected paired standard error.
+    (segments,) = display.bars_.errorbar.lines[2]
+    low, high = segments.get_segments()[0][:, 1]
+    assert (high - low) / 2 == pytest.approx(test.standard_error)
+    # Without the folds' sizes the figure says it is the naive test.
+    naive = FullVsRetainedDisplay(full=full, retained=retained).plot()
+    assert "naive t(9)" in naive.ax_.get_title()
+    plt.close("all")

@@ -104,7 +104,8 @@ def test_report_renders_in_headless_chromium(report):
         ]
         assert errors == []
         text = driver.find_element("tag name", "body").text
-        assert "Paired t-test" in text
+        assert "Corrected resampled t-test (headline)" in text
+        assert "Naive paired t-test (too liberal)" in text
         assert "Retained - Full, 95% bootstrap CI over images" in text
         assert "top variance" in text and "Map stability across folds" in text
         assert "No noise ceiling was computed" in text

@@ -106,8 +106,15 @@ def test_aggregates_and_summary(result):
     text = result.summary()
     for label in ("Retained", "random, same size", "top variance", "Bootstrap"):
         assert label in text
-    t = stats.ttest_rel(result.retained, result.random).statistic
+    # The corrected t (Nadeau & Bengio) and the naive p, side by side.
+    d = result.retained - result.random
+    n_train = np.mean([len(train) for train, _ in result.splits])
+    n_test = np.mean([len(test) for _, test in result.splits])
+    factor = 1 / len(d) + n_test / n_train
+    t = d.mean() / np.sqrt(factor * d.var(ddof=1))
     assert f"{t:8.2f}" in text
+    naive = stats.ttest_rel(result.retained, result.random).pvalue
+    assert f"{naive:10.2g}" in text and "corrected resampled t-test" in text
     # AIS, not the size, makes the gain on this problem.
     assert result.retained.mean() > result.random.mean() + 0.2
 

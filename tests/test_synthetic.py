@@ -36,7 +36,8 @@ def test_problem_is_reproducible_and_validated():
 def test_demo_runs_and_prints_the_table(capsys):
     assert cli.main(["demo", "--data", "synthetic", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Full" in out and "Retained" in out and "Paired t-test" in out
+    assert "Full" in out and "Retained" in out
+    assert "Corrected resampled t-test" in out and "Naive paired t-test" in out
 
 
 def test_progress_bars_only_when_verbose(capsys):

@@ -2,29 +2,62 @@
 
 import numpy as np
 
-from .._statistics import paired_standard_error, paired_ttest
+from .._statistics import (
+    corrected_ttest,
+    fold_sizes,
+    naive_ttest,
+    paired_standard_error,
+)
 from .common import _draw_reference_lines, _grid, _single_axes, noise_ceiling_lines
 
+# What the error bars are, for a figure's caption or axis.
+ERROR_BARS = {
+    "corrected": "error bars: paired SE, corrected for folds sharing images",
+    "naive": "error bars: paired SE (Loftus & Masson), folds as if independent",
+}
 
-def _paired_error(first, second):
-    """Loftus & Masson's error bar; none (0) with fewer than two folds."""
-    return np.nan_to_num(paired_standard_error(first, second), nan=0.0)
+
+def _method(n_train, n_test):
+    return "naive" if n_train is None else "corrected"
+
+
+def _paired_error(first, second, n_train=None, n_test=None):
+    """The paired error bar, corrected when the fold sizes are known; none (0)
+    with fewer than two folds."""
+    error = paired_standard_error(first, second, n_train=n_train, n_test=n_test)
+    return np.nan_to_num(error, nan=0.0)
+
+
+def _fold_sizes(result):
+    """``(n_train, n_test)`` of a result whose folds were recorded, else Nones."""
+    return (None, None) if result.splits is None else fold_sizes(result.splits)
+
+
+def _frame_sizes(rows):
+    """The mean fold sizes of a table's rows, where it has the columns."""
+    if {"n_train", "n_test"} <= set(rows.columns):
+        return float(rows["n_train"].mean()), float(rows["n_test"].mean())
+    return None, None
 
 
 class ArchitectureComparisonDisplay:
     """Full vs Retained test 2OI per architecture, a panel per data set.
 
     The paper's Figure 6: for each data set, a pair of bars per
-    architecture (Full, Retained: mean test 2OI over the folds) with the
-    paired standard errors of Loftus & Masson (1994), and the mean number
-    of retained maps above the Retained bar.
+    architecture (Full, Retained: mean test 2OI over the folds) with paired
+    standard errors (Loftus & Masson 1994, corrected for folds that share
+    images when the table has the columns ``n_train`` and ``n_test``, as
+    ``compare_architectures`` returns), and the mean number of retained maps
+    above the Retained bar.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         A row per (architecture, data set, fold) with columns
         ``architecture``, ``dataset``, ``full``, ``retained`` and
-        ``n_retained``, as ``compare_architectures`` returns.
+        ``n_retained``, and optionally ``n_train`` and ``n_test`` (the
+        fold's sizes, for the corrected error bars), as
+        ``compare_architectures`` returns.
 
     Attributes
     ----------
@@ -97,7 +130,10 @@ class ArchitectureComparisonDisplay:
             rows = self.frame[self.frame["dataset"] == dataset]
             names = list(dict.fromkeys(rows["architecture"]))
             groups = [rows[rows["architecture"] == name] for name in names]
-            errors = [_paired_error(g["full"], g["retained"]) for g in groups]
+            errors = [
+                _paired_error(g["full"], g["retained"], *_frame_sizes(g))
+                for g in groups
+            ]
             x = np.arange(len(names))
             for shift, column, colour, label in (
                 (-width / 2, "full", "0.6", "Full"),
@@ -127,6 +163,8 @@ class ArchitectureComparisonDisplay:
             axis.axhline(0.0, color="0.3", linewidth=0.8)
         axes[0].set_ylabel("test 2OI (mean over folds)")
         axes[0].legend(frameon=False, fontsize=8)
+        method = _method(*_frame_sizes(self.frame))
+        figure.supxlabel(ERROR_BARS[method], fontsize=7)
         self.figure_, self.axes_ = figure, axes
         return self
 
@@ -135,9 +173,11 @@ class FullVsRetainedDisplay:
     """Full vs Retained on held-out images (the paper's Figure 1).
 
     Bars of the mean test 2OI of all maps and of the retained maps, with
-    the paired standard error of Loftus & Masson (1994), a line per fold,
-    the paired t-test in the title and, when given, the noise ceiling's
-    lines.
+    paired standard errors, a line per fold, the test in the title and,
+    when given, the noise ceiling's lines. With the folds' sizes the test
+    and the error bars are corrected for folds that share images (the
+    corrected resampled t-test of ``FullVsRetained.ttest``); without them
+    they are the naive ones, and the title says so.
 
     Parameters
     ----------
@@ -145,6 +185,9 @@ class FullVsRetainedDisplay:
         Test-set 2OI of all maps and of the retained maps, per fold.
     reference_lines : dict of str to float or None, default=None
         Horizontal dashed lines by label (for example the noise ceiling's).
+    n_train, n_test : float or None, default=None
+        Mean numbers of training and test images per fold (pairs for a
+        pair-level split); None for the naive test and error bars.
 
     Attributes
     ----------
@@ -169,10 +212,14 @@ class FullVsRetainedDisplay:
     3
     """
 
-    def __init__(self, *, full, retained, reference_lines=None):
+    def __init__(
+        self, *, full, retained, reference_lines=None, n_train=None, n_test=None
+    ):
         self.full = full
         self.retained = retained
         self.reference_lines = reference_lines
+        self.n_train = n_train
+        self.n_test = n_test
 
     @classmethod
     def from_result(cls, result, *, ceiling=None, **plot_params):
@@ -192,10 +239,13 @@ class FullVsRetainedDisplay:
         -------
         FullVsRetainedDisplay
         """
+        n_train, n_test = _fold_sizes(result)
         display = cls(
             full=result.full,
             retained=result.retained,
             reference_lines=noise_ceiling_lines(ceiling),
+            n_train=n_train,
+            n_test=n_test,
         )
         return display.plot(**plot_params)
 
@@ -215,7 +265,12 @@ class FullVsRetainedDisplay:
         ax = _single_axes(ax, (4.2, 4.0))
         full = np.asarray(self.full, float)
         retained = np.asarray(self.retained, float)
-        test = paired_ttest(full, retained)
+        if self.n_train is None:
+            test = naive_ttest(full, retained)
+        else:
+            test = corrected_ttest(
+                full, retained, n_train=self.n_train, n_test=self.n_test
+            )
         error = test.standard_error
         self.bars_ = ax.bar(
             [0, 1],
@@ -242,9 +297,10 @@ class FullVsRetainedDisplay:
         ax.set_xticks([0, 1], ["Full", "Retained"])
         ax.set_ylabel("test 2OI (held-out images)")
         ax.set_title(
-            f"{len(full)} folds; t({test.df}) = {test.statistic:.2f}, "
-            f"p = {test.pvalue:.2g}",
-            fontsize=9,
+            f"{len(full)} folds; {test.method} t({test.df}) = "
+            f"{test.statistic:.2f}, p = {test.pvalue:.2g}\n"
+            f"{ERROR_BARS[test.method]}",
+            fontsize=8,
         )
         ax.axhline(0, color="0.2", linewidth=0.6)
         if _draw_reference_lines(ax, self.reference_lines):
@@ -258,7 +314,8 @@ class SelectionControlsDisplay:
 
     Bars of the mean test 2OI of each condition (Full, Retained, random
     same-size subsets, top mean activation, top variance) with paired
-    standard errors against Retained, the random draws' own means as
+    standard errors against Retained (corrected for folds that share images
+    when the folds' sizes are given), the random draws' own means as
     points, and the noise ceiling's bounds as horizontal lines.
 
     Parameters
@@ -269,6 +326,9 @@ class SelectionControlsDisplay:
         Mean 2OI of each random draw, drawn as points on the random bar.
     reference_lines : dict of str to float or None, default=None
         Horizontal dashed lines by label (for example the noise ceiling's).
+    n_train, n_test : float or None, default=None
+        Mean numbers of training and test images per fold; None for the
+        naive error bars.
 
     Attributes
     ----------
@@ -294,10 +354,20 @@ class SelectionControlsDisplay:
     3
     """
 
-    def __init__(self, *, conditions, random_draws=None, reference_lines=None):
+    def __init__(
+        self,
+        *,
+        conditions,
+        random_draws=None,
+        reference_lines=None,
+        n_train=None,
+        n_test=None,
+    ):
         self.conditions = conditions
         self.random_draws = random_draws
         self.reference_lines = reference_lines
+        self.n_train = n_train
+        self.n_test = n_test
 
     @classmethod
     def from_result(cls, result, *, ceiling=None, **plot_params):
@@ -318,10 +388,13 @@ class SelectionControlsDisplay:
         SelectionControlsDisplay
         """
         conditions = result.conditions()
+        n_train, n_test = _fold_sizes(result)
         display = cls(
             conditions=conditions,
             random_draws=result.random_draws if "random" in conditions else None,
             reference_lines=noise_ceiling_lines(ceiling),
+            n_train=n_train,
+            n_test=n_test,
         )
         return display.plot(**plot_params)
 
@@ -343,7 +416,9 @@ class SelectionControlsDisplay:
         reference = self.conditions.get("retained")
         means = [self.conditions[n].mean() for n in names]
         errors = [
-            0.0 if reference is None else _paired_error(reference, self.conditions[n])
+            0.0
+            if reference is None
+            else _paired_error(reference, self.conditions[n], self.n_train, self.n_test)
             for n in names
         ]
         colours = ["C3" if n == "retained" else "0.6" for n in names]
@@ -363,6 +438,7 @@ class SelectionControlsDisplay:
         lines = _draw_reference_lines(ax, self.reference_lines)
         ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20)
         ax.set_ylabel("test 2OI (mean over folds)")
+        ax.set_title(ERROR_BARS[_method(self.n_train, self.n_test)], fontsize=8)
         ax.axhline(0.0, color="0.3", linewidth=0.8)
         if lines or self.random_draws is not None:
             ax.legend(frameon=False, fontsize=7)

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _num_samples
 from .._engine import embeddings_of
 from .._human import item_ids
 from .._similarity import similarity_matrix
-from .._statistics import paired_ttest
+from .._statistics import METHODS
 from ._bootstrap import bootstrap_blocks, human_matrix, interval_frame
 from ._cv import run_cv, split_pipeline
 from ._pairs import refuse_pair_split
@@ -124,22 +124,38 @@ class SelectionControls(FullVsRetained):
                 columns[name] = self.controls[name].to_numpy()
         return pd.DataFrame(columns)
 
-    def condition_tests(self):
+    def condition_tests(self, method="corrected", *, alternative="two-sided"):
         """Test Retained against each condition over the folds.
+
+        Parameters
+        ----------
+        method : {"corrected", "naive"}, default="corrected"
+            The test, as in :meth:`FullVsRetained.paired_test`.
+        alternative : {"two-sided", "greater", "less"}, default="two-sided"
+            ``"greater"``: Retained scores higher than the condition.
 
         Returns
         -------
         dict of str to tuple
             ``{condition: (label, scores, test)}`` in the order of
             :meth:`conditions`: the condition's label, its per-fold 2OI
-            (ndarray of shape (n_folds,)) and the paired test of Retained
-            against it (a ``PairedTest``; None for Retained itself).
+            (ndarray of shape (n_folds,)) and the test of Retained against
+            it (a ``PairedTest``; None for Retained itself).
         """
         labels = {"full": "Full", "retained": "Retained", **CONTROL_LABELS}
         tests = {}
         for name, scores in self.conditions().items():
             scores = scores.to_numpy()
-            test = None if name == "retained" else paired_ttest(scores, self.retained)
+            test = None
+            if name != "retained":
+                pair = FullVsRetained(
+                    full=scores,
+                    retained=self.retained,
+                    n_retained=self.n_retained,
+                    n_maps=self.n_maps,
+                    splits=self.splits,
+                )
+                test = pair.paired_test(method, alternative=alternative)
             tests[name] = (labels[name], scores, test)
         return tests
 
@@ -152,11 +168,13 @@ class SelectionControls(FullVsRetained):
             The table, ready to print.
         """
         n = len(self.retained)
+        method = "naive" if self.splits is None else "corrected"
+        naive = self.condition_tests("naive")
         lines = [
             f"{'':22s}{'mean 2OI':>9s}{'spread':>33s}{'Retained - it':>15s}"
-            f"{'t(' + str(n - 1) + ')':>8s}{'p':>10s}"
+            f"{'t(' + str(n - 1) + ')':>8s}{'p':>10s}{'naive p':>10s}"
         ]
-        for name, (label, values, test) in self.condition_tests().items():
+        for name, (label, values, test) in self.condition_tests(method).items():
             if name == "random":
                 draws = self.random_draws
                 spread = (
@@ -170,8 +188,10 @@ class SelectionControls(FullVsRetained):
                 line += (
                     f"{test.mean_difference:15.4f}"
                     f"{test.statistic:8.2f}{test.pvalue:10.2g}"
+                    f"{naive[name][2].pvalue:10.2g}"
                 )
             lines.append(line)
+        lines.append(f"t and p: the {METHODS[method]}.")
         lines.append(
             f"Sizes: S* keeps {self.n_retained.mean():.1f} of {self.n_maps} maps "
             f"on average; every control keeps the same number in each fold."

@@ -20,6 +20,8 @@ COLUMNS = [
     "retained",
     "n_retained",
     "n_maps",
+    "n_train",
+    "n_test",
 ]
 
 
@@ -31,7 +33,10 @@ def _featurize(featurizer, X):
 
 def _fold_scores(selector, maps, y, split, scoring):
     scores, *_ = run_cv(selector, maps, y, cv=[split], scoring=scoring, n_jobs=1)
-    return {name: float(values[0]) for name, values in scores.items()}
+    row = {name: float(values[0]) for name, values in scores.items()}
+    # The fold's sizes, for the corrected test and error bars.
+    row["n_train"], row["n_test"] = len(split[0]), len(split[1])
+    return row
 
 
 def _check_named(what, mapping):
@@ -130,7 +135,8 @@ def compare_architectures(
     pandas.DataFrame
         A row per (architecture, data set, fold): ``architecture``,
         ``dataset``, ``fold``, ``full``, ``retained`` (test 2OI),
-        ``n_retained`` and ``n_maps``.
+        ``n_retained``, ``n_maps``, and ``n_train`` and ``n_test`` (the
+        fold's numbers of images, for the corrected test over folds).
 
     See Also
     --------
@@ -180,5 +186,6 @@ def compare_architectures(
             for (a, d, fold, _, _), row in zip(tasks, rows)
         ]
     )
-    frame[["n_retained", "n_maps"]] = frame[["n_retained", "n_maps"]].astype(int)
+    counts = ["n_retained", "n_maps", "n_train", "n_test"]
+    frame[counts] = frame[counts].astype(int)
     return frame[COLUMNS]
