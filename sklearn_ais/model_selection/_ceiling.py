@@ -1,10 +1,11 @@
 """How far can a model get? Noise ceilings from per-subject matrices."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -25,6 +26,17 @@ LABELS = {
     "attenuation_bound": "mean matrix, attenuation bound sqrt(reliability)",
 }
 
+# How the subjects' pairs are pooled into the matrix they are compared with.
+POOLINGS = ("comparison", "mean")
+
+# What pooling="comparison" averages, by comparison (shown by the summary).
+POOLED_VALUES = {
+    "spearman": "ranks",
+    "kendall": "ranks",
+    "pearson": "z-scores",
+    "r2": "z-scores",
+}
+
 
 @dataclass
 class NoiseCeiling:
@@ -33,17 +45,21 @@ class NoiseCeiling:
     The result of :func:`noise_ceiling`. Two different questions:
 
     * ``per_subject``: how well can any model predict *one subject*? Each
-      subject's pairs are compared with the mean matrix of the other
+      subject's pairs are compared with the pooled matrix of the other
       subjects (``lower``) and of all subjects, itself included
       (``upper``), in the study's comparison (Nili et al., 2014).
     * ``split_half``: how reliable is the *mean matrix*, the one the 2OI of
       Full and Retained is taken against? Random halves of the subjects are
-      averaged and compared (``r_half``, mean over the draws), then
+      pooled and compared (``r_half``, mean over the draws), then
       corrected to the full number of subjects by Spearman-Brown
       (``reliability``). ``sqrt(reliability)`` (``attenuation_bound``) is
       the attenuation bound of a correlation with the mean matrix: what a model
       that held the subjects' common structure exactly would reach (0
-      where the estimated reliability is negative).
+      where the estimated reliability is negative). The halves are pooled
+      like the bounds' matrices: with ``pooling="comparison"`` this is the
+      reliability of the matrix of mean ranks (or z-scores), not of the
+      plain mean matrix itself (on Mur92 the two differ in the third
+      decimal).
 
     Parameters
     ----------
@@ -55,6 +71,10 @@ class NoiseCeiling:
         ``attenuation_bound``.
     comparison : str
         The comparison used.
+    pooling : {"comparison", "mean"}, default="mean"
+        How the subjects were pooled (see :func:`noise_ceiling`): the mean of
+        their ranks (Spearman, Kendall) or z-scores (Pearson, r2) for
+        ``"comparison"``, of their values for ``"mean"``.
 
     See Also
     --------
@@ -79,6 +99,7 @@ class NoiseCeiling:
     per_subject: pd.DataFrame
     split_half: pd.DataFrame
     comparison: str
+    pooling: str = field(default="mean", kw_only=True)
 
     def to_frame(self):
         """Get a row per fold: the subject-mean bounds and the split-half columns.
@@ -101,7 +122,15 @@ class NoiseCeiling:
             The lines, ready to print.
         """
         means = self.to_frame().mean()
-        lines = [f"Noise ceiling ({self.comparison}, mean over test folds):"]
+        pooled = (
+            f"mean {POOLED_VALUES.get(self.comparison, 'transformed values')}"
+            if self.pooling == "comparison"
+            else "mean values"
+        )
+        lines = [
+            f"Noise ceiling ({self.comparison}, subjects pooled by {pooled}, "
+            "mean over test folds):"
+        ]
         lines += [
             f"  {label:50s}{means[column]:.4f}" for column, label in LABELS.items()
         ]
@@ -152,6 +181,7 @@ def _subject_values(subject_matrices):
         "cv": ["cv_object"],
         "comparison": [StrOptions(set(COMPARISONS))],
         "target": [StrOptions(set(TARGETS) - {"embedding"})],
+        "pooling": [StrOptions(set(POOLINGS))],
         "n_split_half": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     },
@@ -163,6 +193,7 @@ def noise_ceiling(
     cv=None,
     comparison="spearman",
     target="auto",
+    pooling="comparison",
     n_split_half=20,
     random_state=0,
 ):
@@ -172,6 +203,23 @@ def noise_ceiling(
     :class:`FullVsRetained` result, ``result.splits``, as ``cv``), with the
     same comparison, so that the three can be put side by side. See
     :class:`NoiseCeiling` for what each number answers.
+
+    The subjects are pooled *by the comparison* (``pooling="comparison"``),
+    as rsatoolbox's noise ceilings pool them (``pool_rdm``; Nili et al.,
+    2014): on each test block, each subject's pairs are ranked (Spearman,
+    Kendall; ties get their mean rank) or standardised (Pearson, r2: minus
+    their mean, over their standard deviation), and the pooled matrix is
+    the mean of those. The upper bound is meant as the best any model can
+    do, so the pooled matrix should be the one that matches the subjects
+    best *in the comparison*. The mean of the z-scores is exactly the
+    vector of largest mean Pearson correlation with the subjects; for a
+    rank comparison the mean of the raw values is not the matrix whose
+    ranks best match each subject's ranks (a subject who spreads their
+    ratings wider weighs more in it), and the mean of the ranks is the
+    vector of largest mean Pearson correlation with the subjects' ranks
+    (exactly so without ties).
+    ``pooling="mean"`` averages the raw values instead (the pooling of
+    earlier versions).
 
     Parameters
     ----------
@@ -190,6 +238,13 @@ def noise_ceiling(
         How two matrices' pairs are compared: use the study's.
     target : {"auto", "similarity", "dissimilarity"}, default="auto"
         What the matrices hold (read from each block's diagonal by default).
+        Dissimilarities are negated before pooling, which leaves every
+        number unchanged.
+    pooling : {"comparison", "mean"}, default="comparison"
+        How the subjects' pairs of a test block are pooled into the matrix
+        each subject (or half) is compared with: the mean of their ranks
+        (Spearman, Kendall) or z-scores (Pearson, r2), or the mean of their
+        values.
     n_split_half : int, default=20
         Random halvings of the subjects per fold (the same halvings in every
         fold); with an odd number of subjects one is left out of each.
@@ -231,28 +286,31 @@ def noise_ceiling(
         if ids is not None:
             labels = ids[index]
             block = pd.DataFrame(block, index=labels, columns=labels)
-        return read_human_pairs(block, len(index), target=target).pairs
+        return read_human_pairs(block, len(index), target=target)
 
     per_subject, split_half = [], []
-    total = values.sum(axis=0)
     for fold, (_, test) in enumerate(splits):
-        everyone = pairs(total / n_subjects, test)
+        read = [pairs(matrix, test) for matrix in values]
+        _check_one_reading(read, fold)
+        own = np.stack([r.pairs for r in read])
+        pooled = _poolable(own, comparison, pooling)
+        total = pooled.sum(axis=0)
+        everyone = total / n_subjects
         for s in range(n_subjects):
-            own = pairs(values[s], test)
-            others = pairs((total - values[s]) / (n_subjects - 1), test)
+            others = (total - pooled[s]) / (n_subjects - 1)
             per_subject.append(
                 (
                     fold,
                     s,
-                    compare(own, others, comparison),
-                    compare(own, everyone, comparison),
+                    compare(own[s], others, comparison),
+                    compare(own[s], everyone, comparison),
                 )
             )
         r_half = np.mean(
             [
                 compare(
-                    pairs(values[order[:half]].mean(axis=0), test),
-                    pairs(values[order[half : 2 * half]].mean(axis=0), test),
+                    pooled[order[:half]].mean(axis=0),
+                    pooled[order[half : 2 * half]].mean(axis=0),
                     comparison,
                 )
                 for order in halvings
@@ -269,4 +327,34 @@ def noise_ceiling(
             columns=["fold", "r_half", "reliability", "attenuation_bound"],
         ),
         comparison=comparison,
+        pooling=pooling,
     )
+
+
+def _check_one_reading(read, fold):
+    """Raise if ``target="auto"`` read the subjects' blocks differently."""
+    targets = [r.target for r in read]
+    if len(set(targets)) > 1:
+        odd = next(k for k, t in enumerate(targets) if t != targets[0])
+        raise ValueError(
+            f"target='auto' reads subject 0's matrix as {targets[0]} but "
+            f"subject {odd}'s as {targets[odd]} (test block of fold {fold}): "
+            "the subjects cannot be pooled. Say what the matrices hold with "
+            "target='similarity' or target='dissimilarity'."
+        )
+
+
+def _poolable(own, comparison, pooling):
+    """Each subject's pairs (rows), transformed so that pooling is a mean.
+
+    As rsatoolbox's ``pool_rdm``: ranks (``scipy.stats.rankdata``, ties
+    averaged) for the rank comparisons, z-scores (population standard
+    deviation) for the linear ones; the values themselves for
+    ``pooling="mean"``.
+    """
+    if pooling == "mean":
+        return own
+    if comparison in ("spearman", "kendall"):
+        return rankdata(own, axis=1)
+    centred = own - own.mean(axis=1, keepdims=True)
+    return centred / centred.std(axis=1, keepdims=True)
