@@ -62,7 +62,7 @@ def human_matrix(y, n_images, *, target, similarity, ids=None, missing="raise"):
     return squareform(pairs, checks=False)
 
 
-def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
+def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng, *, humans=None):
     """Bootstrap distribution of the mean over blocks of each model's 2OI.
 
     Parameters
@@ -70,7 +70,7 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
     blocks : list of (index, models, human)
         Per fold: the global indices of its test images, a dict of model
         similarity matrices ``(t, t)`` and the human matrix ``(t, t)``
-        (only their upper triangles are read).
+        (only their upper triangles are read; unused with ``humans``).
     n_images : int
         Number of images drawn per sample (every image of the study).
     n_bootstrap : int
@@ -78,7 +78,13 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
     comparison : str
         How model and human pairs are compared.
     rng : numpy.random.RandomState
-        The draws.
+        The draws of the images.
+    humans : callable or None, default=None
+        ``humans(b)`` gives sample ``b``'s human pairs: a list with one
+        upper triangle per block, in the order of ``blocks`` (for example
+        the mean of the subjects a dual bootstrap drew for that sample).
+        None compares every sample with the blocks' own human matrices (the
+        bootstrap over images).
 
     Returns
     -------
@@ -88,19 +94,23 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng):
         pairs, left out of the mean).
     """
     names = list(blocks[0][1])
-    pairs = [
-        (index, _stacked_pairs(models, names), upper_triangle(human))
-        for index, models, human in blocks
-    ]
+    models = [(index, _stacked_pairs(m, names)) for index, m, _ in blocks]
+    if humans is None:
+        fixed = [upper_triangle(human) for *_, human in blocks]
+
+        def humans(b):
+            return fixed
+
     values = np.full((n_bootstrap, len(blocks), len(names)), np.nan)
     for b in range(n_bootstrap):
         counts = np.bincount(rng.randint(0, n_images, n_images), minlength=n_images)
-        for f, (index, models, human) in enumerate(pairs):
+        sample_blocks = zip(models, humans(b), strict=True)
+        for f, ((index, stacked), human) in enumerate(sample_blocks):
             local = counts[index]
             if np.count_nonzero(local) < 3:
                 continue
             sample = resampled_pairs(local)
-            values[b, f] = compare(models, human, comparison, pairs=sample)
+            values[b, f] = compare(stacked, human, comparison, pairs=sample)
     means = np.nanmean(values, axis=1)
     return {name: means[:, k] for k, name in enumerate(names)}
 
