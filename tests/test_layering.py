@@ -28,6 +28,7 @@ MODEL_SELECTION = (
     "_study",
     "_pairs",
     "_protocol",
+    "_subjects",
 )
 ESTIMATORS = {
     f"{PACKAGE}.{name}"

@@ -32,6 +32,8 @@ POSITIONAL = {
     "mantel_test": _MODEL_DATA,
     "compare_selection_controls": _MODEL_DATA,
     "run_study": _MODEL_DATA,
+    # The model, its data and the subjects' matrices it is scored against.
+    "compare_across_subjects": (*_MODEL_DATA, "subjects"),
     # The files they read, as pd.read_csv(filepath_or_buffer, *).
     "read_similarity": ("path",),
     "read_subjects": ("path", "ids"),
@@ -46,6 +48,7 @@ POSITIONAL = {
     "FullVsRetained": ("full", "retained", "n_retained", "n_maps"),
     "SelectionControls": ("full", "retained", "n_retained", "n_maps"),
     "NoiseCeiling": ("per_subject", "split_half", "comparison"),
+    "SubjectLevel": ("scores",),
     # Arrays in, as scikit-learn's metrics take y_true, y_pred.
     "heatmap_weights": ("ais",),
     "second_order_isomorphism": ("y", "embeddings"),
