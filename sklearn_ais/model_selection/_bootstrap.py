@@ -81,10 +81,12 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng, *, humans=N
         The draws of the images.
     humans : callable or None, default=None
         ``humans(b)`` gives sample ``b``'s human pairs: a list with one
-        upper triangle per block, in the order of ``blocks`` (for example
-        the mean of the subjects a dual bootstrap drew for that sample).
-        None compares every sample with the blocks' own human matrices (the
-        bootstrap over images).
+        array per block, in the order of ``blocks``, of shape ``(n_pairs,)``
+        or ``(n_drawn, n_pairs)``; with several rows (the subjects a dual
+        bootstrap drew for that sample) a model's 2OI in the block is the
+        mean of its 2OI with each row, as rsatoolbox's dual bootstrap
+        evaluates a model. None compares every sample with the blocks' own
+        human matrices (the bootstrap over images).
 
     Returns
     -------
@@ -110,7 +112,15 @@ def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng, *, humans=N
             if np.count_nonzero(local) < 3:
                 continue
             sample = resampled_pairs(local)
-            values[b, f] = compare(stacked, human, comparison, pairs=sample)
+            if np.ndim(human) == 1:
+                values[b, f] = compare(stacked, human, comparison, pairs=sample)
+            else:
+                # One 2OI per drawn subject (the comparisons are symmetric,
+                # so each model's pairs can serve as the reference).
+                values[b, f] = [
+                    compare(human, model, comparison, pairs=sample).mean()
+                    for model in stacked
+                ]
     means = np.nanmean(values, axis=1)
     return {name: means[:, k] for k, name in enumerate(names)}
 

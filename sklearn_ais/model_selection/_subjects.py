@@ -5,8 +5,9 @@ matrix. With a matrix per subject the subjects are a sample too (Nili et al.
 2014; rsatoolbox): :func:`compare_across_subjects` scores both models, in
 each fold, against every subject's own test block, tests the per-subject
 differences with a Wilcoxon signed-rank test, and draws subjects and images
-together (rsatoolbox's ``bootstrap_sample``) for intervals of the 2OI with
-the subjects' mean matrix. As for the image bootstrap, each fold's selection
+together (rsatoolbox's ``bootstrap_sample``) for intervals of the mean
+per-subject 2OI, as rsatoolbox's ``eval_dual_bootstrap`` evaluates a model.
+As for the image bootstrap, each fold's selection
 is kept, not refitted: the intervals are conditional on it.
 
 :func:`subject_level` is the part after the cross-validation: it takes the
@@ -98,7 +99,7 @@ class SubjectLevel:
         maps and of the retained maps with that subject's own test block).
     bootstrap : pandas.DataFrame or None, default=None
         Rows ``full``, ``retained`` and ``difference``; columns ``estimate``
-        (mean over folds of the 2OI with the mean matrix of all subjects),
+        (the mean over folds and subjects of each subject's 2OI),
         ``se`` (bootstrap standard deviation), ``ci_low`` and ``ci_high``
         (percentile interval) of the dual bootstrap; None when not computed.
     confidence : float, default=0.95
@@ -222,9 +223,7 @@ class SubjectLevel:
                 f"Dual bootstrap over subjects and images ({level} percentile "
                 "intervals)"
             )
-            lines.append(
-                "of the 2OI with the drawn subjects' mean matrix, mean over folds:"
-            )
+            lines.append("of the mean per-subject 2OI (mean over folds):")
             for name, row in self.bootstrap.iterrows():
                 lines.append(
                     f"  {name:12s}{row['estimate']:8.4f}  "
@@ -413,7 +412,7 @@ def subject_level(
         subjects_target=subjects_target,
         subject_names=subject_names,
     )
-    rows, subject_pairs, observed = [], [], []
+    rows, subject_pairs = [], []
     for fold, (index, models, _) in enumerate(blocks):
         index = np.asarray(index)
         stacked = _stacked_pairs(models, MODELS)
@@ -428,7 +427,6 @@ def subject_level(
         subject_pairs.append(pairs)
         for name, own in zip(names, pairs):
             rows.append((fold, name, *compare(stacked, own, comparison)))
-        observed.append(compare(stacked, pairs.mean(axis=0), comparison))
     scores = pd.DataFrame(rows, columns=["fold", "subject", *MODELS])
     bootstrap = None
     if n_bootstrap:
@@ -437,14 +435,16 @@ def subject_level(
         drawn = rng.randint(0, n_subjects, (n_bootstrap, n_subjects))
 
         def humans(b):
-            """The mean pairs of sample ``b``'s subjects, per block."""
-            return [pairs[drawn[b]].mean(axis=0) for pairs in subject_pairs]
+            """The pairs of sample ``b``'s subjects, a row each, per block."""
+            return [pairs[drawn[b]] for pairs in subject_pairs]
 
         draws = bootstrap_blocks(
             blocks, n_images, n_bootstrap, comparison, rng, humans=humans
         )
         draws["difference"] = draws["retained"] - draws["full"]
-        full, retained = np.mean(observed, axis=0)
+        # The observed statistic: the mean over folds and subjects of each
+        # subject's 2OI (the per-subject scores' mean).
+        full, retained = scores[list(MODELS)].mean()
         estimates = {"full": full, "retained": retained, "difference": retained - full}
         bootstrap = interval_frame(estimates, draws, confidence)
     return SubjectLevel(
@@ -496,18 +496,17 @@ def compare_across_subjects(
     al. 2014; rsatoolbox): the per-subject mean differences over folds are
     tested by a Wilcoxon signed-rank test, and a dual bootstrap draws
     subjects and images together (rsatoolbox's ``bootstrap_sample``). Each
-    bootstrap sample draws the subjects with replacement, whose mean matrix
-    is its human matrix, and the images with replacement, one draw for
-    every fold (as in :func:`compare_selection_controls`); its statistic is
-    the mean over folds of the 2OI on the sample's pairs of each test block.
-    The folds' selections are kept, not refitted: the intervals are
-    conditional on them, and say how far the 2OI with the mean matrix would
-    move with other subjects and other images. A sample that draws a
-    subject twice averages fewer distinct subjects, so its mean matrix is
-    noisier and its 2OI lower: the draws sit below the estimate (the more,
-    the fewer or noisier the subjects), and so does the percentile
-    interval. The per-subject scores and the Wilcoxon test do not depend
-    on the number of subjects averaged.
+    bootstrap sample draws the subjects with replacement and the images
+    with replacement, one draw for every fold (as in
+    :func:`compare_selection_controls`); its statistic is, as in
+    rsatoolbox's ``eval_dual_bootstrap``, the mean over the drawn subjects
+    and the folds of each subject's 2OI on the sample's pairs of each test
+    block. (The 2OI with the drawn subjects' *mean* matrix would be biased
+    down: a sample that draws a subject twice averages fewer distinct
+    subjects, so its mean matrix is noisier.) The folds' selections are
+    kept, not refitted: the intervals are conditional on them, and say how
+    far the mean per-subject 2OI would move with other subjects and other
+    images.
 
     Parameters
     ----------
