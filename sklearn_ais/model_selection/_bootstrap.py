@@ -17,7 +17,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import squareform
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._engine import embeddings_of
@@ -30,6 +30,7 @@ from .._similarity import (
     similarity_matrix,
     upper_triangle,
 )
+from ._cv import split_pipeline
 
 
 def resampled_pairs(counts):
@@ -60,6 +61,38 @@ def human_matrix(y, n_images, *, target, similarity, ids=None, missing="raise"):
         y, n_images, target=target, similarity=similarity, ids=ids, missing=missing
     ).pairs
     return squareform(pairs, checks=False)
+
+
+def fold_blocks(estimators, splits, X, y):
+    """The test blocks of fitted folds, for the bootstraps.
+
+    Per fold ``(index, models, human)``: the global indices of its test
+    images, the similarity matrices of Full (all maps) and Retained (the
+    fold's selection) on them, and the human matrix of their block, read as
+    the fold's selector read its training block.
+    """
+    similarity = split_pipeline(estimators[0])[1].similarity
+    blocks = []
+    for estimator, (_, test) in zip(estimators, splits):
+        upstream, selector = split_pipeline(estimator)
+        X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+        features = X_test if upstream is None else upstream.transform(X_test)
+        models = {
+            "full": similarity_matrix(embeddings_of(features), similarity),
+            "retained": similarity_matrix(
+                embeddings_of(selector.transform(features)), similarity
+            ),
+        }
+        human = human_matrix(
+            y_test,
+            len(test),
+            target=selector.target_,
+            similarity=similarity,
+            ids=item_ids(X_test),
+            missing=selector.missing,
+        )
+        blocks.append((np.asarray(test), models, human))
+    return blocks
 
 
 def bootstrap_blocks(blocks, n_images, n_bootstrap, comparison, rng, *, humans=None):

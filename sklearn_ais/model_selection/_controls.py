@@ -3,19 +3,27 @@
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
-import numpy as np
 import pandas as pd
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import _num_samples
 
-from .._engine import embeddings_of
-from .._human import item_ids
-from .._similarity import similarity_matrix
 from .._statistics import METHODS
-from ._bootstrap import bootstrap_blocks, human_matrix, interval_frame
+from ._bootstrap import bootstrap_blocks, fold_blocks, interval_frame
 from ._cv import run_cv, split_pipeline
 from ._pairs import refuse_pair_split
+from ._subjects import (
+    SUBJECT_TARGETS,
+    SubjectLevel,
+    check_subjects,
+    study_ids,
+    subject_level,
+)
 from ._validation import FullVsRetained
 
 CONTROL_LABELS = {
@@ -60,6 +68,9 @@ class SelectionControls(FullVsRetained):
         computed.
     confidence : float, default=0.95
         Coverage of the bootstrap intervals.
+    subjects : SubjectLevel or None, default=None
+        Full and Retained against each subject's matrix on the same folds
+        (computed with per-subject matrices), or None.
 
     See Also
     --------
@@ -81,6 +92,7 @@ class SelectionControls(FullVsRetained):
     controls: pd.DataFrame | None = field(default=None, kw_only=True)
     bootstrap: pd.DataFrame | None = field(default=None, kw_only=True)
     confidence: float = field(default=0.95, kw_only=True)
+    subjects: SubjectLevel | None = field(default=None, kw_only=True, repr=False)
 
     def _random_columns(self):
         return [c for c in self.controls.columns if c.startswith("random_")]
@@ -207,30 +219,6 @@ class SelectionControls(FullVsRetained):
         return "\n".join(lines)
 
 
-def _fold_block(estimator, X, y, test, similarity):
-    """Test images of one fold: global indices, Full and Retained similarity
-    matrices, the human matrix."""
-    upstream, selector = split_pipeline(estimator)
-    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
-    ids = item_ids(X_test)
-    features = X_test if upstream is None else upstream.transform(X_test)
-    models = {
-        "full": similarity_matrix(embeddings_of(features), similarity),
-        "retained": similarity_matrix(
-            embeddings_of(selector.transform(features)), similarity
-        ),
-    }
-    human = human_matrix(
-        y_test,
-        len(test),
-        target=selector.target_,
-        similarity=similarity,
-        ids=ids,
-        missing=selector.missing,
-    )
-    return np.asarray(test), models, human
-
-
 @validate_params(
     {
         "estimator": [HasMethods(["fit", "transform"])],
@@ -240,6 +228,8 @@ def _fold_block(estimator, X, y, test, similarity):
         "n_random": [Interval(Integral, 0, None, closed="left")],
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "confidence": [Interval(Real, 0, 1, closed="neither")],
+        "subjects": ["array-like", None],
+        "subjects_target": [StrOptions(set(SUBJECT_TARGETS))],
         "scoring": [callable, None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -256,6 +246,8 @@ def compare_selection_controls(
     n_random=10,
     n_bootstrap=0,
     confidence=0.95,
+    subjects=None,
+    subjects_target="auto",
     scoring=None,
     random_state=0,
     n_jobs=None,
@@ -272,7 +264,9 @@ def compare_selection_controls(
     Full that the controls share is owed to keeping fewer dimensions, not to
     AIS. The retained maps of each fold are recorded (``supports``,
     ``retention_frequency``) and, with ``n_bootstrap``, Full and Retained get
-    bootstrap intervals over images.
+    bootstrap intervals over images. With per-subject matrices the subjects
+    are a random effect too (:func:`compare_across_subjects`, on the same
+    fitted folds).
 
     Parameters
     ----------
@@ -301,10 +295,20 @@ def compare_selection_controls(
         estimators of the folds come back from the workers.
     confidence : float, default=0.95
         Coverage of the percentile intervals.
+    subjects : list of DataFrame or array-like of shape \
+(n_subjects, n_images, n_images), default=None
+        Per-subject matrices over the same images (for example
+        ``load_mur92().subject_dissimilarity_frames``): Full and Retained are
+        also scored against each subject's test block, tested across
+        subjects (Wilcoxon) and, with ``n_bootstrap``, bootstrapped over
+        subjects and images together (``SelectionControls.subjects``, a
+        :class:`SubjectLevel`). The selector is still fitted on ``y``.
+    subjects_target : {"auto", "similarity", "dissimilarity"}, default="auto"
+        What the per-subject matrices hold (may differ from ``y``).
     scoring : RSAScorer, default=None
         How test sets are scored; ``None`` uses the selector's comparison.
     random_state : int, RandomState instance or None, default=0
-        Seed of the random subsets and of the bootstrap.
+        Seed of the random subsets and of the bootstraps.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib).
     verbose : int, default=0
@@ -334,6 +338,15 @@ def compare_selection_controls(
     True
     """
     refuse_pair_split(cv, "compare_selection_controls")
+    if subjects is not None:
+        # Checked before the folds are fitted.
+        subjects, names, subjects_target = check_subjects(
+            subjects,
+            ids=study_ids(X, y),
+            n_images=_num_samples(X),
+            subjects_target=subjects_target,
+            subject_names=None,
+        )
     scores, supports, splits, estimators = run_cv(
         estimator,
         X,
@@ -343,21 +356,18 @@ def compare_selection_controls(
         n_random=n_random,
         statistics=True,
         random_state=random_state,
-        return_estimator=n_bootstrap > 0,
+        return_estimator=n_bootstrap > 0 or subjects is not None,
         n_jobs=n_jobs,
         verbose=verbose,
     )
     fixed = ("full", "retained", "n_retained", "n_maps")
     controls = pd.DataFrame({k: v for k, v in scores.items() if k not in fixed})
-    bootstrap = None
+    bootstrap = subject_result = None
+    comparison = (scoring or split_pipeline(estimator)[1]).comparison
+    if estimators is not None:
+        blocks = fold_blocks(estimators, splits, X, y)
     if n_bootstrap:
-        similarity = split_pipeline(estimators[0])[1].similarity
-        blocks = [
-            _fold_block(fitted, X, y, test, similarity)
-            for fitted, (_, test) in zip(estimators, splits)
-        ]
         rng = check_random_state(random_state)
-        comparison = (scoring or split_pipeline(estimator)[1]).comparison
         draws = bootstrap_blocks(blocks, len(X), n_bootstrap, comparison, rng)
         draws["difference"] = draws["retained"] - draws["full"]
         estimates = {
@@ -366,6 +376,18 @@ def compare_selection_controls(
             "difference": (scores["retained"] - scores["full"]).mean(),
         }
         bootstrap = interval_frame(estimates, draws, confidence)
+    if subjects is not None:
+        subject_result = subject_level(
+            blocks,
+            subjects,
+            n_images=_num_samples(X),
+            comparison=comparison,
+            subjects_target=subjects_target,
+            subject_names=names,
+            n_bootstrap=n_bootstrap,
+            confidence=confidence,
+            random_state=random_state,
+        )
     return SelectionControls(
         full=scores["full"],
         retained=scores["retained"],
@@ -377,4 +399,5 @@ def compare_selection_controls(
         controls=controls,
         bootstrap=bootstrap,
         confidence=confidence,
+        subjects=subject_result,
     )

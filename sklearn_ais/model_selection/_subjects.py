@@ -11,7 +11,7 @@ As for the image bootstrap, each fold's selection
 is kept, not refitted: the intervals are conditional on it.
 
 :func:`subject_level` is the part after the cross-validation: it takes the
-test blocks of already fitted folds (:func:`._controls._fold_block`), so
+test blocks of already fitted folds (:func:`._bootstrap.fold_blocks`), so
 that a study that fitted its folds already computes it without refitting.
 """
 
@@ -33,7 +33,12 @@ from sklearn.utils.validation import _num_samples
 
 from .._human import TARGETS, item_ids, read_human_pairs
 from .._similarity import compare
-from ._bootstrap import _stacked_pairs, bootstrap_blocks, interval_frame
+from ._bootstrap import (
+    _stacked_pairs,
+    bootstrap_blocks,
+    fold_blocks,
+    interval_frame,
+)
 from ._ceiling import _subject_values
 from ._cv import run_cv, split_pipeline
 from ._pairs import refuse_pair_split
@@ -312,7 +317,7 @@ def _read_subject(matrix, n_items, target, name):
         ) from error
 
 
-def _read_subjects(subjects, *, ids, n_images, subjects_target, subject_names):
+def check_subjects(subjects, *, ids, n_images, subjects_target, subject_names):
     """``(values, names, target)``: the checked subjects' matrices.
 
     ``values`` of shape ``(n_subjects, n_images, n_images)`` in the study's
@@ -376,7 +381,7 @@ def subject_level(
     Parameters
     ----------
     blocks : list of (index, models, human)
-        Per fold, as ``_controls._fold_block`` gives them (and
+        Per fold, as ``_bootstrap.fold_blocks`` gives them (and
         :func:`._bootstrap.bootstrap_blocks` reads them): the global indices
         of its test images, a dict with the ``"full"`` and ``"retained"``
         similarity matrices of those images; the human matrix is not read.
@@ -405,7 +410,7 @@ def subject_level(
     -------
     SubjectLevel
     """
-    values, names, target = _read_subjects(
+    values, names, target = check_subjects(
         subjects,
         ids=ids,
         n_images=n_images,
@@ -591,16 +596,13 @@ def compare_across_subjects(
     n_images = _num_samples(X)
     ids = study_ids(X, y)
     # Checked before the folds are fitted, then passed on as read.
-    values, names, target = _read_subjects(
+    values, names, target = check_subjects(
         subjects,
         ids=ids,
         n_images=n_images,
         subjects_target=subjects_target,
         subject_names=subject_names,
     )
-    # Imported here: _controls may call subject_level on folds it fitted.
-    from ._controls import _fold_block
-
     _, _, splits, estimators = run_cv(
         estimator,
         X,
@@ -612,11 +614,7 @@ def compare_across_subjects(
         n_jobs=n_jobs,
         verbose=verbose,
     )
-    similarity = split_pipeline(estimators[0])[1].similarity
-    blocks = [
-        _fold_block(fitted, X, y, test, similarity)
-        for fitted, (_, test) in zip(estimators, splits)
-    ]
+    blocks = fold_blocks(estimators, splits, X, y)
     comparison = (scoring or split_pipeline(estimator)[1]).comparison
     return subject_level(
         blocks,
