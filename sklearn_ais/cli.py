@@ -171,6 +171,8 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more)
     )
     print(FullVsRetained.summary(study.controls))
     print(study.controls.summary())
+    if study.controls.subjects is not None:
+        print(study.controls.subjects.summary())
     if study.ceiling is not None:
         print(study.ceiling.summary())
     return study

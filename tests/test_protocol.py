@@ -8,6 +8,7 @@ from sklearn.model_selection import KFold
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer
 from sklearn_ais.datasets import make_alignment_problem
 from sklearn_ais.model_selection import (
+    compare_across_subjects,
     compare_selection_controls,
     noise_ceiling,
     run_study,
@@ -28,7 +29,7 @@ def problem():
     for _ in range(3):
         noise = rng.normal(scale=0.05, size=values.shape)
         subject = values + noise + noise.T
-        np.fill_diagonal(subject, np.diag(values))
+        np.fill_diagonal(subject, subject.max())  # read as similarities
         subjects.append(pd.DataFrame(subject, index=H.index, columns=H.index))
     return maps.astype(np.float32), H, subjects
 
@@ -58,6 +59,16 @@ def test_the_study_equals_its_parts(problem):
         subjects, cv=controls.splits, comparison="pearson", random_state=3
     )
     pd.testing.assert_frame_equal(study.ceiling.to_frame(), ceiling.to_frame())
+    # The subjects as a random effect, on the same fitted folds.
+    across = compare_across_subjects(
+        AISFeatureMapSelector(comparison="pearson"),
+        maps,
+        H,
+        subjects,
+        cv=CV,
+        n_bootstrap=0,
+    )
+    pd.testing.assert_frame_equal(study.controls.subjects.scores, across.scores)
     assert not hasattr(estimator, "ais_")  # cloned, not fitted
 
 

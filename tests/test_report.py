@@ -208,3 +208,51 @@ def test_n_images_of_a_pair_level_split_counts_images_not_pairs(study, tmp_path)
     assert max(test.max() for _, test in result.splits) > N_IMAGES
     write_report(tmp_path, selector=study["selector"], result=result)
     assert json.loads((tmp_path / "results.json").read_text())["n_images"] == N_IMAGES
+
+
+def test_the_evidence_side_by_side(study, tmp_path):
+    """The corrected test first, the naive one, the image bootstrap of the
+    difference and, with subjects, the tests across subjects: the numbers of
+    the result objects, in results.json and on the page."""
+    X, H = study["X"], study["H"]
+    rng = np.random.default_rng(1)
+    subjects = []
+    for _ in range(6):
+        noise = rng.normal(size=H.shape)
+        subject = (H + noise + noise.T).to_numpy().copy()
+        np.fill_diagonal(subject, subject.max())
+        subjects.append(pd.DataFrame(subject, index=H.index, columns=H.columns))
+    controls = compare_selection_controls(
+        AISFeatureMapSelector(),
+        X,
+        sum(subjects) / 6,
+        cv=study["result"].splits,
+        n_random=2,
+        n_bootstrap=40,
+        subjects=subjects,
+        subjects_target="similarity",
+    )
+    page = write_report(tmp_path, selector=study["selector"], result=controls)
+    results = json.loads((tmp_path / "results.json").read_text())
+    cv = results["cross_validation"]
+    assert cv["ttest"]["test"] == "corrected"
+    assert cv["ttest"]["pvalue"] == pytest.approx(controls.ttest.pvalue)
+    assert cv["naive_ttest"]["pvalue"] == pytest.approx(controls.naive_ttest.pvalue)
+    assert cv["standard_error_paired"] == pytest.approx(controls.standard_error)
+    assert (cv["n_train_mean"], cv["n_test_mean"]) == (20.0, 10.0)
+    level = controls.subjects
+    assert results["subjects"]["wilcoxon"]["pvalue"] == pytest.approx(
+        level.wilcoxon.pvalue
+    )
+    assert results["subjects"]["bootstrap"]["difference"]["ci_low"] == (
+        pytest.approx(level.bootstrap.loc["difference", "ci_low"])
+    )
+    table = pd.read_csv(tmp_path / "subjects.csv")
+    assert len(table) == 3 * 6 and table["fold"].min() == 1
+    text = page.read_text()
+    headline = text.index("Corrected resampled t-test over 3 folds (headline)")
+    assert headline < text.index("Naive paired t-test (folds as if independent)")
+    assert "Bootstrap over images, 95% CI of the difference" in text
+    assert "Across 6 subjects: Wilcoxon signed-rank" in text
+    assert "Dual bootstrap over subjects and images" in text
+    assert "How to read these" in text

@@ -53,8 +53,9 @@ def run_study(
     every image (AIS, S*), per-image heatmaps when ``X`` holds spatial
     feature maps, the retained maps against the full model and same-size
     controls on the same test folds (:func:`compare_selection_controls`)
-    and, with per-subject matrices, the noise ceiling on those folds in the
-    selector's comparison (:func:`noise_ceiling`).
+    and, with per-subject matrices, the subjects as a random effect and the
+    noise ceiling on those folds in the selector's comparison
+    (:class:`SubjectLevel`, :func:`noise_ceiling`).
 
     Parameters
     ----------
@@ -77,8 +78,9 @@ def run_study(
         and their difference; 0 computes none.
     subjects : list of DataFrame of shape (n_images, n_images), default=None
         Per-subject matrices over the same images (see
-        :func:`~sklearn_ais.io.read_subjects`); ``None`` computes no noise
-        ceiling.
+        :func:`~sklearn_ais.io.read_subjects`): Full and Retained against
+        each subject (``controls.subjects``) and the noise ceiling; ``None``
+        computes neither.
     subjects_target : {"auto", "similarity", "dissimilarity"}, default="auto"
         What the per-subject matrices hold (may differ from ``y``).
     random_state : int, RandomState instance or None, default=0
@@ -121,6 +123,8 @@ def run_study(
         cv=cv,
         n_random=n_random,
         n_bootstrap=n_bootstrap,
+        subjects=subjects,
+        subjects_target=subjects_target,
         random_state=random_state,
     )
     selector = clone(estimator).fit(X, y)
