@@ -588,6 +588,11 @@ def test_run_on_mur92_exported_gives_the_apis_numbers(tmp_path, capsys):
         value = results["noise_ceiling"][column]["value"]
         assert value == pytest.approx(means[column], abs=TOLERANCE)
     assert results["noise_ceiling"]["n_subjects"] == 16
+    # The subjects as a random effect, on the same folds.
+    subjects = results["subjects"]
+    assert subjects["n_subjects"] == 16 and subjects["n_folds"] == 40
+    assert subjects["wilcoxon"]["pvalue"] is not None
+    assert subjects["bootstrap"]["difference"]["ci_low"] is not None
 
 
 # A report is whole or absent: the synthetic demo (no torch, a few seconds)
