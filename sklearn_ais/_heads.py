@@ -1,8 +1,9 @@
 """Heads: the part of a network that turns feature maps into an embedding.
 
-The engines in ``_engine_torch`` recognise ``GAPHead`` and ``VGGHead`` and use
-exact closed forms for them; any other ``torch.nn.Module`` taking
-``(n, C, h, w)`` maps to ``(n, d)`` embeddings is run by the generic engine.
+The engines in ``_engine`` recognise ``GAPHead``, ``VGGHead``,
+``TokenNormMeanHead`` and ``PooledNormHead`` and use exact closed forms for
+them; any other ``torch.nn.Module`` taking ``(n, C, h, w)`` maps to ``(n, d)``
+embeddings is run by the generic engine.
 """
 
 import torch
@@ -64,3 +65,54 @@ class VGGHead(nn.Module):
     def forward(self, maps):
         pre6 = self.fc6(self.pooled(maps).flatten(1))
         return torch.relu(self.fc7(torch.relu(pre6)))
+
+
+class TokenNormMeanHead(nn.Module):
+    """Layer normalisation of every token, then the mean over the tokens.
+
+    The head of a vision transformer cut after its last block (ViT's class
+    token dropped, Swin's own head): the maps ``(n, C, h, w)`` are the
+    ``h * w`` patch tokens laid out on their grid, each a vector of ``C``
+    channels. Each token is normalised over its channels by ``norm`` (the
+    network's final ``LayerNorm``, shared, not copied), and the normalised
+    tokens are averaged into a ``(n, C)`` embedding. Masking a map zeroes one
+    channel of every token, which changes every token's mean and variance:
+    :class:`~sklearn_ais._engine.token_norm.TokenNormEngine` computes that in
+    closed form.
+
+    Parameters
+    ----------
+    norm : torch.nn.Module
+        Applied to tokens ``(..., C)``, normally a ``torch.nn.LayerNorm(C)``.
+    """
+
+    def __init__(self, norm):
+        super().__init__()
+        self.norm = norm
+
+    def forward(self, maps):
+        tokens = maps.flatten(2).transpose(1, 2)
+        return self.norm(tokens).mean(dim=1)
+
+
+class PooledNormHead(nn.Module):
+    """Global average pooling, then layer normalisation of the pooled vector.
+
+    MaxViT's classifier up to its ``LayerNorm`` (``AdaptiveAvgPool2d(1)``,
+    ``Flatten``, ``LayerNorm``): maps ``(n, C, h, w)`` to ``(n, C)``. This is
+    :class:`TokenNormMeanHead` on a single token, the pooled one, and the
+    same closed form computes it masked.
+
+    Parameters
+    ----------
+    norm : torch.nn.Module
+        Applied to the pooled ``(n, C)`` vectors, normally a
+        ``torch.nn.LayerNorm(C)`` (shared, not copied).
+    """
+
+    def __init__(self, norm):
+        super().__init__()
+        self.norm = norm
+
+    def forward(self, maps):
+        return self.norm(maps.mean(dim=(2, 3)))

@@ -106,6 +106,7 @@ LAYERS = {
     "_engine.kernels": "engine without torch",
     "_engine.rank_gram": "engine without torch",
     "_engine.gap_torch": "engine and torch side",
+    "_engine.token_norm": "engine and torch side",
     "_heads": "engine and torch side",
     "_devices": "engine and torch side",
     "_backbones": "engine and torch side",

@@ -75,8 +75,9 @@ def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_
     A 2-D matrix, or 4-D maps with no head or a ``GAPHead``, use the GAP
     engine: on the CPU in numba (torch is not imported), on any other
     ``device`` (as :func:`engine_device` resolves it) in torch. A
-    ``VGGHead`` uses the VGG fast path; any other torch module the generic
-    chunked engine.
+    ``VGGHead`` uses the VGG fast path, a ``TokenNormMeanHead`` or
+    ``PooledNormHead`` with a ``LayerNorm`` the transformer heads' closed form;
+    any other torch module the generic chunked engine.
     """
     if maps.ndim == 2 or is_gap_head(head):
         pooled = maps
@@ -89,8 +90,14 @@ def make_engine(maps, head, similarity, *, device="cpu", chunk_mb=DEFAULT_CHUNK_
         return TorchGAPEngine(pooled, similarity, device, chunk_mb, dtype=maps.dtype)
     from .._heads import VGGHead
     from .heads import GenericEngine, VGGEngine
+    from .token_norm import TokenNormEngine, closed_form_head
 
-    engine = VGGEngine if isinstance(head, VGGHead) else GenericEngine
+    if isinstance(head, VGGHead):
+        engine = VGGEngine
+    elif closed_form_head(head):
+        engine = TokenNormEngine
+    else:
+        engine = GenericEngine
     return engine(maps, head, similarity, device, chunk_mb)
 
 
