@@ -12,6 +12,7 @@ from .explain import AISHeatmapExplainer
 from .featurizers import (
     EfficientNetLite0Featurizer,
     EfficientNetLiteFeaturizer,
+    ModuleFeaturizer,
     TorchvisionFeaturizer,
     VGGFeaturizer,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "EfficientNetLite0Featurizer",
     "EfficientNetLiteFeaturizer",
     "FeatureMaps",
+    "ModuleFeaturizer",
     "RSAScorer",
     "TargetWarning",
     "TorchvisionFeaturizer",

@@ -13,6 +13,9 @@ paper and the library use: :class:`~sklearn_ais.VGGFeaturizer` is
 :class:`~sklearn_ais.EfficientNetLite0Featurizer` is
 ``EfficientNetLiteFeaturizer(variant="lite0")``. An alias is the same code
 path and the same network as its general class.
+:class:`~sklearn_ais.ModuleFeaturizer` takes a network of one's own, cut at
+any layer, with the network's own head between that layer and the embedding
+(split off with ``torch.fx``).
 
 The network is built once and reused: fits with the same architecture,
 weights, seed of random weights and device share one network from a small
@@ -25,11 +28,13 @@ library works without it.
 """
 
 from ._efficientnet import EfficientNetLite0Featurizer, EfficientNetLiteFeaturizer
+from ._module import ModuleFeaturizer
 from ._torchvision import TorchvisionFeaturizer, VGGFeaturizer
 
 __all__ = [
     "EfficientNetLite0Featurizer",
     "EfficientNetLiteFeaturizer",
+    "ModuleFeaturizer",
     "TorchvisionFeaturizer",
     "VGGFeaturizer",
 ]
