@@ -223,12 +223,30 @@ def _refuse_values_before_cut(graph, needed, after, layer, where):
     ]
     if crossing:
         node = crossing[0]
+        source = _source(node, from_input)
+        origin = "" if source is node else f" from {_describe(source)}"
         raise ValueError(
             f"The head from layer {layer!r} to {where} is not a function of the "
             f"maps alone: it also uses {_describe(node)} (fx node {node.name!r}), "
-            f"computed before the cut (a skip connection across {layer!r}?). "
-            + _HEAD_HINT
+            f"computed before the cut{origin} (a skip connection across "
+            f"{layer!r}?). " + _HEAD_HINT
         )
+
+
+def _source(node, from_input):
+    """The nearest module call or input that ``node`` is computed from."""
+    queue, seen = [node], set()
+    while queue:
+        current = queue.pop(0)
+        if current.op in ("call_module", "placeholder"):
+            return current
+        seen.add(current)
+        queue.extend(
+            arg
+            for arg in current.all_input_nodes
+            if arg in from_input and arg not in seen
+        )
+    return node
 
 
 def _describe(node):
