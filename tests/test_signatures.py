@@ -48,10 +48,12 @@ POSITIONAL = {
     "FullVsRetained": ("full", "retained", "n_retained", "n_maps"),
     "SelectionControls": ("full", "retained", "n_retained", "n_maps"),
     "NoiseCeiling": ("per_subject", "split_half", "comparison"),
+    "MantelResult": ("statistic", "pvalue", "permutations"),
     "SubjectLevel": ("scores",),
     # Arrays in, as scikit-learn's metrics take y_true, y_pred.
     "heatmap_weights": ("ais",),
     "second_order_isomorphism": ("y", "embeddings"),
+    "mantel": ("x", "y"),
     "upsample_heatmap": ("heatmap", "size"),
     "relevance_mass": ("heatmaps", "masks"),
     "pointing_game": ("heatmaps", "masks"),
@@ -81,7 +83,9 @@ def _public_callables():
             if inspect.isclass(obj):
                 if issubclass(obj, BaseException):
                     continue  # warnings and errors take a message
-                init = obj.__new__ if name == "FeatureMaps" else obj.__init__
+                # An ndarray subclass and a named tuple take their fields in __new__.
+                built_by_new = name == "FeatureMaps" or issubclass(obj, tuple)
+                init = obj.__new__ if built_by_new else obj.__init__
                 yield f"{module_name}.{name}", name, init
             elif inspect.isfunction(obj):
                 yield f"{module_name}.{name}", name, inspect.unwrap(obj)
@@ -97,7 +101,7 @@ def test_options_are_keyword_only(name, function):
     parameters = [
         p
         for p in inspect.signature(function).parameters.values()
-        if p.name not in ("self", "cls")
+        if p.name not in ("self", "cls", "_cls")
     ]
     positional = [p.name for p in parameters if p.kind != p.KEYWORD_ONLY]
     assert positional == list(POSITIONAL.get(name, ()))
