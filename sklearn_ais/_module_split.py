@@ -134,7 +134,10 @@ def trace_head(model, layer, output=None):
     """
     names = [name for name in (layer, output) if name is not None]
     try:
-        graph = _CutTracer(names).trace(model)
+        # In eval mode: a forward reading self.training (functional dropout,
+        # batch norm) is traced as it runs at inference.
+        with eval_mode(model):
+            graph = _CutTracer(names).trace(model)
     except Exception as exc:  # fx raises many kinds of errors
         raise ValueError(
             f"torch.fx cannot trace {type(model).__name__}, so its head cannot be "

@@ -18,6 +18,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import fx, nn
+from torch.nn import functional as F
 
 from sklearn_ais import (
     AISFeatureMapSelector,
@@ -118,6 +119,61 @@ class Tokens(nn.Module):
         return self.proj(self.norm(self.mixer(tokens)).mean(dim=1))
 
 
+class AttentionPool(nn.Module):
+    """Attention pooling as in CLIP's ResNet image encoders (``AttentionPool2d``)."""
+
+    def __init__(self, side, channels, heads, out):
+        super().__init__()
+        self.positional_embedding = nn.Parameter(torch.randn(side**2 + 1, channels))
+        self.q_proj = nn.Linear(channels, channels)
+        self.k_proj = nn.Linear(channels, channels)
+        self.v_proj = nn.Linear(channels, channels)
+        self.c_proj = nn.Linear(channels, out)
+        self.heads = heads
+
+    def forward(self, x):
+        x = x.flatten(start_dim=2).permute(2, 0, 1)
+        x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)
+        x = x + self.positional_embedding[:, None, :].to(x.dtype)
+        x, _ = F.multi_head_attention_forward(
+            query=x[:1],
+            key=x,
+            value=x,
+            embed_dim_to_check=x.shape[-1],
+            num_heads=self.heads,
+            q_proj_weight=self.q_proj.weight,
+            k_proj_weight=self.k_proj.weight,
+            v_proj_weight=self.v_proj.weight,
+            in_proj_weight=None,
+            in_proj_bias=torch.cat(
+                [self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]
+            ),
+            bias_k=None,
+            bias_v=None,
+            add_zero_attn=False,
+            dropout_p=0.5,
+            out_proj_weight=self.c_proj.weight,
+            out_proj_bias=self.c_proj.bias,
+            use_separate_proj_weight=True,
+            training=self.training,
+            need_weights=False,
+        )
+        return x.squeeze(0)
+
+
+class AttentionEncoder(nn.Module):
+    """A small CLIP-like ResNet encoder: convolutions, then attention pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.layer4 = nn.Sequential(nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU())
+        self.attnpool = AttentionPool(side=8, channels=16, heads=4, out=6)
+
+    def forward(self, x):
+        return self.attnpool(self.layer4(self.stem(x)))
+
+
 class AmaxHead(nn.Module):
     """The explicit head of ``Net`` (no norm): conv, ReLU, GAP, projection."""
 
@@ -207,6 +263,28 @@ def test_ais_equal_the_whole_module_masked_at_the_layer(data, norm):
         expected = full - score(masked, h, "cosine", "spearman")
         assert selector.ais_[k] == pytest.approx(expected, abs=1e-6)
     assert np.ptp(selector.ais_) > 0  # the maps matter unequally
+
+
+def test_attention_pooling_head_as_clip_resnets(data):
+    """CLIP's ResNet head (attention pooling) traces; AIS equal the whole network's.
+
+    The module is in train mode with attention dropout: the head is traced
+    and run as at inference, so the maps and AIS are deterministic.
+    """
+    net = _net(AttentionEncoder).train()
+    feat = _featurizer(net, layer="layer4", mean=CLIP[0], std=CLIP[1])
+    maps = feat.fit_transform(data.images)
+    assert maps.shape == (10, 16, 8, 8) and isinstance(maps.head, fx.GraphModule)
+    H = data.similarity.to_numpy()
+    selector = AISFeatureMapSelector().fit(maps, H)
+    net.eval()
+    x, h = _inputs(data.images, *CLIP), upper(H)
+    full = score(_masked_embeddings(net, x, "layer4"), h, "cosine", "spearman")
+    assert selector.full_score_ == pytest.approx(full, abs=1e-6)
+    for k in (2, 9):
+        masked = _masked_embeddings(net, x, "layer4", channel=k)
+        expected = full - score(masked, h, "cosine", "spearman")
+        assert selector.ais_[k] == pytest.approx(expected, abs=1e-6)
 
 
 def test_heatmaps_and_per_image_ais_follow_the_whole_module(data):
