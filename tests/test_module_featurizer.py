@@ -524,6 +524,13 @@ def test_parameters_are_checked(data):
         ModuleFeaturizer(module="resnet50").fit(data.images)
 
 
+def test_logits_are_the_module_output(data):
+    net = _net(norm=True)
+    logits = _featurizer(net).fit(data.images).logits(data.images)
+    expected = _masked_embeddings(net, _inputs(data.images), "block")
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_layer_none_finds_the_deepest_map(data):
     feat = _featurizer(_net(norm=True), layer=None).fit(data.images)
     assert feat.layer_ == "norm" and feat.n_maps_ == 8

@@ -82,7 +82,9 @@ class ModuleFeaturizer(_BaseFeaturizer):
     mask maps and run this head in their generic engine: exact, in batched
     chunks, slower than the closed forms of a pooling head. The network
     cannot be identified by its parameters, so each ``fit`` copies and traces
-    it again (no network cache).
+    it again (no network cache). :meth:`logits` returns the module's own
+    output when it is 2-D (class logits for a classifier, the embedding for
+    an encoder).
 
     Examples
     --------
