@@ -324,7 +324,7 @@ def _same_statistics_as_the_api(out, maps, data, results, page):
                 value, abs=TOLERANCE
             )
     difference = results["bootstrap"]["difference"]
-    assert "Retained - Full, 95% bootstrap CI over images" in page
+    assert "Bootstrap over images, 95% CI of the difference" in page
     assert f"[{difference['ci_low']:.4f}, {difference['ci_high']:.4f}]" in page
 
 

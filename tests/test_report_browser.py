@@ -106,7 +106,7 @@ def test_report_renders_in_headless_chromium(report):
         text = driver.find_element("tag name", "body").text
         assert "Corrected resampled t-test (headline)" in text
         assert "Naive paired t-test (too liberal)" in text
-        assert "Retained - Full, 95% bootstrap CI over images" in text
+        assert "Bootstrap over images, 95% CI of the difference" in text
         assert "top variance" in text and "Map stability across folds" in text
         assert "No noise ceiling was computed" in text
         screenshot = report.parent / "screenshot.png"
