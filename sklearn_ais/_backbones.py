@@ -20,6 +20,18 @@ whose similarities are compared with human judgments.
   ``features`` inside its ``forward``; its trunk adds that ReLU.
 - EfficientNet-Lite0 (``efficientnet_lite_pytorch``): the trunk is the model's
   ``extract_features`` (1280 maps, 7 x 7 at 224 px), the head is GAP.
+- Vision transformers (torchvision's ``VisionTransformer``, ``SwinTransformer``
+  and ``MaxVit``): the maps are the channels of the patch tokens laid out on
+  their grid, ``(n, C, h, w)`` (ViT-B/16 at 224 px: 768 x 14 x 14). The
+  default cut is the last block's output (ViT: ``encoder.layers``' last
+  block, before ``encoder.ln``, class token dropped; Swin: ``features[-1]``,
+  before ``norm``; MaxViT: ``blocks[-1]``). The head is the network's final
+  LayerNorm per token then the mean over the tokens
+  (:class:`~sklearn_ais._heads.TokenNormMeanHead`; MaxViT pools first:
+  :class:`~sklearn_ais._heads.PooledNormHead`). Swin and MaxViT may be cut at
+  an earlier stage: the head then runs the remaining stages too
+  (:class:`~sklearn_ais._heads.BlocksThenHead`). ViT and MaxViT take only the
+  input size they were built for (``Backbone.fixed_input_size``).
 """
 
 import contextlib
@@ -35,12 +47,16 @@ import torch
 import torchvision
 from torch import nn
 
-from ._heads import GAPHead, VGGHead
+from ._heads import (
+    BlocksThenHead,
+    GAPHead,
+    PooledNormHead,
+    TokenNormMeanHead,
+    VGGHead,
+)
 from ._images import DEFAULT_SIZE, IMAGENET_MEAN, IMAGENET_STD
 from ._torch_utils import eval_mode
 
-# Models whose last stages are not convolutional maps.
-_NOT_CNN_PREFIXES = ("vit_", "swin_", "maxvit_")
 # Modules that only reshape or pool the deepest maps, never a candidate layer.
 _NOT_A_LAYER = (
     nn.AdaptiveAvgPool2d,
@@ -66,10 +82,13 @@ class Backbone:
     head : torch.nn.Module
         Feature maps to embeddings ``(n, d)``.
     mean, std : tuple of float
-        Input normalisation the network was trained with.
+        Input normalisation the network was trained with (the torchvision
+        weights' own transforms' where they are named).
     input_size : tuple of int
-        ``(height, width)`` the network was probed with (its usual input);
-        featurizers resize images to their own ``input_size`` parameter.
+        ``(height, width)`` the network was probed with (its usual input),
+        or the crop size of its torchvision weights' transforms, or the only
+        size it takes (``fixed_input_size``); featurizers resize images to
+        their own ``input_size`` parameter.
     layer : str or None
         Name of the module whose output the trunk returns.
     n_maps : int or None
@@ -77,6 +96,9 @@ class Backbone:
     model : torch.nn.Module or None
         The whole network (shares its modules with ``trunk`` and ``head``),
         e.g. for class logits.
+    fixed_input_size : bool, default=False
+        True when the network takes ``input_size`` images only (ViT, MaxViT:
+        built for one size); featurizers refuse any other size.
     """
 
     name: str
@@ -88,6 +110,7 @@ class Backbone:
     layer: str | None = None
     n_maps: int | None = None
     model: nn.Module | None = field(default=None, repr=False)
+    fixed_input_size: bool = False
 
     def modules(self):
         """The distinct modules of the backbone (for moving or hashing them)."""
@@ -237,6 +260,8 @@ def split_model(model, layer=None, *, name=None, input_size=DEFAULT_SIZE):
     backbone : Backbone
     """
     name = type(model).__name__.lower() if name is None else name
+    if isinstance(model, _TRANSFORMERS):
+        return split_transformer(model, layer, name=name, input_size=input_size)
     kwargs = dict(name=name, input_size=tuple(input_size), model=model)
     if isinstance(model, torchvision.models.VGG):
         relu = max(i for i, m in enumerate(model.features) if isinstance(m, nn.ReLU))
@@ -262,6 +287,193 @@ def split_model(model, layer=None, *, name=None, input_size=DEFAULT_SIZE):
     if n_maps is None:
         n_maps = _count_maps(trunk, input_size)
     return Backbone(trunk=trunk, head=GAPHead(), layer=layer, n_maps=n_maps, **kwargs)
+
+
+_TRANSFORMERS = (
+    torchvision.models.VisionTransformer,
+    torchvision.models.SwinTransformer,
+    torchvision.models.MaxVit,
+)
+
+
+class TokensToMaps(nn.Module):
+    """Transformer tokens to maps ``(n, C, h, w)`` (a trunk's last step).
+
+    Parameters
+    ----------
+    grid : tuple of int or None, default=None
+        ``(h, w)`` of the patch grid, for tokens ``(n, prefix + h * w, C)``
+        (ViT); ``None`` for tokens already on their grid, ``(n, h, w, C)``
+        (Swin).
+    n_prefix : int, default=0
+        Leading tokens that are not patches (ViT's class token), dropped.
+    """
+
+    def __init__(self, grid=None, n_prefix=0):
+        super().__init__()
+        self.grid = grid
+        self.n_prefix = n_prefix
+
+    def forward(self, tokens):
+        if self.grid is None:
+            return tokens.permute(0, 3, 1, 2)
+        patches = tokens[:, self.n_prefix :]
+        return patches.transpose(1, 2).unflatten(2, self.grid)
+
+
+def split_transformer(model, layer=None, *, name=None, input_size=DEFAULT_SIZE):
+    """Cut a torchvision vision transformer into trunk and head.
+
+    See the module docstring. The maps are the channels of the patch tokens
+    on their grid; the head the network's final LayerNorm per token and the
+    mean over the tokens (MaxViT: the mean, then its LayerNorm).
+
+    Parameters
+    ----------
+    model : VisionTransformer, SwinTransformer or MaxVit
+        The network (its modules are shared, not copied).
+    layer : str or None, default=None
+        ``None`` cuts after the last block. Swin: ``"features.i"``; MaxViT:
+        ``"blocks.i"``, an earlier stage, whose head runs the stages after it
+        (the generic engine computes it). ViT is cut after its last block
+        only: the class token the later blocks attend to is not among the
+        maps, and after ``encoder.ln`` the classifier reads only the class
+        token (every AIS would be 0).
+    name : str or None, default=None
+        Architecture name; defaults to the class name in lower case.
+    input_size : tuple of int, default=(224, 224)
+        Probe size of Swin (ViT and MaxViT take their own size only).
+
+    Returns
+    -------
+    backbone : Backbone
+    """
+    name = type(model).__name__.lower() if name is None else name
+    if isinstance(model, torchvision.models.VisionTransformer):
+        return _split_vit(model, layer, name)
+    if isinstance(model, torchvision.models.SwinTransformer):
+        return _split_stages(
+            model,
+            layer,
+            name,
+            stages="features",
+            head=TokenNormMeanHead(model.norm),
+            channels_last=True,
+            input_size=tuple(input_size),
+            fixed=False,
+        )
+    return _split_stages(
+        model,
+        layer,
+        name,
+        stages="blocks",
+        head=PooledNormHead(model.classifier[2]),
+        channels_last=False,
+        input_size=_maxvit_input_size(model),
+        fixed=True,
+    )
+
+
+def _split_vit(model, layer, name):
+    blocks = [f"encoder.layers.{n}" for n, _ in model.encoder.layers.named_children()]
+    last = blocks[-1]
+    if layer not in (None, "encoder.layers", last):
+        raise ValueError(_vit_layer_refusal(name, layer, last, blocks))
+    size = (model.image_size, model.image_size)
+    grid = (model.image_size // model.patch_size,) * 2
+    trunk = HookTrunk(model, last, post=TokensToMaps(grid, n_prefix=1))
+    return Backbone(
+        name=name,
+        trunk=trunk,
+        head=TokenNormMeanHead(model.encoder.ln),
+        input_size=size,
+        layer=last,
+        n_maps=model.hidden_dim,
+        model=model,
+        fixed_input_size=True,
+    )
+
+
+def _vit_layer_refusal(name, layer, last, blocks):
+    if layer in ("encoder", "encoder.ln") or layer.startswith("heads"):
+        return (
+            f"Cannot cut {name} at {layer!r}: after encoder.ln its classifier "
+            "reads the class token only (x[:, 0]), and the per-token LayerNorm "
+            "keeps that token apart from the patch tokens, so masking a "
+            "channel of the patch tokens there would change nothing and every "
+            f"AIS would be 0. Cut at the last block ({last!r}, the default "
+            "layer=None): the head is then encoder.ln per token and the mean "
+            "over the patch tokens."
+        )
+    if layer in blocks:
+        return (
+            f"Cannot cut {name} at {layer!r}, before its last block: the "
+            "blocks after it attend to the class token, which the maps (the "
+            "patch tokens) do not hold, so no head of the maps reproduces the "
+            f"network. Cut at the last block ({last!r}, the default)."
+        )
+    return (
+        f"Cannot cut {name} at {layer!r}: a vision transformer is cut after its "
+        f"last block ({last!r}, the default layer=None), where the maps are "
+        "the channels of the patch tokens."
+    )
+
+
+def _split_stages(
+    model, layer, name, *, stages, head, channels_last, input_size, fixed
+):
+    """Swin (``features``) or MaxViT (``blocks``) cut after one of its stages."""
+    children = getattr(model, stages)
+    names = [f"{stages}.{n}" for n, _ in children.named_children()]
+    last = names[-1]
+    if layer in (None, stages, last):
+        layer = last
+    elif layer not in names:
+        raise ValueError(
+            f"Cannot cut {name} at {layer!r}: a {type(model).__name__} is cut "
+            f"after one of its stages, {', '.join(names)} (the default "
+            f"layer=None is the last, {last!r}), where the maps are the "
+            "channels of its tokens on their grid."
+        )
+    index = names.index(layer)
+    if index < len(names) - 1:
+        rest = nn.Sequential(*list(children.children())[index + 1 :])
+        head = BlocksThenHead(rest, head, channels_last=channels_last)
+    post = TokensToMaps() if channels_last else None
+    trunk = HookTrunk(model, layer, post=post)
+    return Backbone(
+        name=name,
+        trunk=trunk,
+        head=head,
+        input_size=input_size,
+        layer=layer,
+        n_maps=_count_maps(trunk, input_size),
+        model=model,
+        fixed_input_size=fixed,
+    )
+
+
+def _maxvit_input_size(model):
+    """The input size a MaxVit was built for, from its blocks' grid sizes.
+
+    The largest size whose stem and blocks (3 x 3 convolutions of stride 2)
+    give those grids: MaxViT's attention partitions are fixed at
+    construction, so other sizes fail or are misread.
+    """
+    from torchvision.models.maxvit import _make_block_input_shapes
+
+    grids = [tuple(block.grid_size) for block in model.blocks]
+    size = []
+    for axis in (0, 1):
+        wanted = [grid[axis] for grid in grids]
+        side = wanted[-1] * 2 ** (len(grids) + 1)
+        while side > 1:
+            shapes = _make_block_input_shapes((side, side), len(grids))
+            if [shape[0] for shape in shapes] == wanted:
+                break
+            side -= 1
+        size.append(side)
+    return tuple(size)
 
 
 def torchvision_backbone(model, weights=None, layer=None):
@@ -297,7 +509,22 @@ def torchvision_backbone(model, weights=None, layer=None):
             )
         return split_model(model, layer)
     network = _build_torchvision_model(model, weights)
-    return split_model(network, layer, name=model)
+    backbone = split_model(network, layer, name=model)
+    if _as_weights_path(weights) is None and weights is not None:
+        _follow_weights_transforms(backbone, _resolve_weights(model, weights))
+    return backbone
+
+
+def _follow_weights_transforms(backbone, weights):
+    """Take the mean, std and size of the torchvision weights' own transforms."""
+    transforms = weights.transforms()
+    mean, std = getattr(transforms, "mean", None), getattr(transforms, "std", None)
+    if mean is not None and std is not None:
+        backbone.mean, backbone.std = tuple(mean), tuple(std)
+    crop = getattr(transforms, "crop_size", None)
+    if crop is not None and not backbone.fixed_input_size:
+        crop = list(crop) * (2 if len(crop) == 1 else 1)
+        backbone.input_size = tuple(crop)
 
 
 def efficientnet_lite_backbone(variant="lite0", weights_path=None, pretrained=True):
@@ -535,8 +762,6 @@ def _build_torchvision_model(name, weights):
             f"Unknown torchvision classification model {name!r}; choose one of "
             "torchvision.models.list_models(module=torchvision.models)."
         )
-    if name.startswith(_NOT_CNN_PREFIXES):
-        raise ValueError(f"{name!r} is not a convolutional network.")
     path = _as_weights_path(weights)
     kwargs = {}
     if path is None and weights is not None:

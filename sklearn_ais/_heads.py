@@ -116,3 +116,35 @@ class PooledNormHead(nn.Module):
 
     def forward(self, maps):
         return self.norm(maps.mean(dim=(2, 3)))
+
+
+class BlocksThenHead(nn.Module):
+    """Run further blocks of a network on the maps, then a head.
+
+    The head of a transformer cut before its last stage (Swin's
+    ``features[i]``, MaxViT's ``blocks[i]``): the remaining stages, then
+    the network's own head. No closed form: the generic engine masks the maps
+    and runs it, exactly.
+
+    Parameters
+    ----------
+    blocks : torch.nn.Module
+        The remaining stages, e.g. ``nn.Sequential(*features[i + 1:])``.
+    head : torch.nn.Module
+        Maps ``(n, C', h', w')`` after the blocks to embeddings.
+    channels_last : bool, default=False
+        The blocks take and return ``(n, h, w, C)`` tensors (Swin); the maps
+        are permuted to that layout and back.
+    """
+
+    def __init__(self, blocks, head, channels_last=False):
+        super().__init__()
+        self.blocks = blocks
+        self.head = head
+        self.channels_last = channels_last
+
+    def forward(self, maps):
+        if not self.channels_last:
+            return self.head(self.blocks(maps))
+        tokens = self.blocks(maps.permute(0, 2, 3, 1))
+        return self.head(tokens.permute(0, 3, 1, 2))

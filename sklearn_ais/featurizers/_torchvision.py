@@ -1,25 +1,50 @@
-"""Featurizers of torchvision CNNs: any classifier, and VGG with its fc6/fc7 head."""
+"""Featurizers of torchvision networks: any classifier; VGG with its fc6/fc7 head."""
 
 import copy
 import os
 
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
-from ._base import _BaseFeaturizer, constraints_without, fill_doc
+from ._base import (
+    _BaseFeaturizer,
+    _check_input_size,
+    constraints_without,
+    fill_doc,
+)
 
 _VGG_ARCHS = {f"vgg{depth}{bn}" for depth in (11, 13, 16, 19) for bn in ("", "_bn")}
 
 
 @fill_doc
 class TorchvisionFeaturizer(_BaseFeaturizer):
-    """Feature maps of the deepest convolutional layer of a torchvision CNN.
+    """Feature maps of a torchvision CNN or vision transformer.
 
-    The network is cut at its deepest convolutional layer, found
-    automatically (``layer4`` for ResNet/ResNeXt, ``features`` plus the final
-    ReLU for DenseNet, ``features`` for EfficientNet, ``trunk_output`` for
-    RegNet, ``Mixed_7c`` for Inception-V3), or at ``layer``. The head carried
-    by the output is global average pooling (VGG: max-pool, fc6, ReLU, fc7,
-    ReLU; :class:`VGGFeaturizer` is this class with ``model`` set to a VGG).
+    A CNN is cut at its deepest convolutional layer, found automatically
+    (``layer4`` for ResNet/ResNeXt, ``features`` plus the final ReLU for
+    DenseNet, ``features`` for EfficientNet, ``trunk_output`` for RegNet,
+    ``Mixed_7c`` for Inception-V3), or at ``layer``. The head carried by the
+    output is global average pooling (VGG: max-pool, fc6, ReLU, fc7, ReLU;
+    :class:`VGGFeaturizer` is this class with ``model`` set to a VGG).
+
+    A vision transformer (ViT ``vit_b_16``, ``vit_b_32``, ``vit_l_16``...;
+    Swin ``swin_t``, ``swin_v2_t``...; MaxViT ``maxvit_t``; or a
+    ``VisionTransformer``, ``SwinTransformer`` or ``MaxVit`` module of your
+    own) is cut after its last block (ViT: before ``encoder.ln``; Swin:
+    before ``norm``). The maps are the channels of the patch tokens laid out
+    on their grid (ViT-B/16 at 224 px: 768 maps of 14 x 14; ViT's class token
+    is dropped), so heatmaps come out at the patch grid. The head is the
+    network's final LayerNorm applied to each token, then the mean over the
+    tokens (MaxViT: the mean, then its LayerNorm), which the selector
+    computes masked in closed form, exactly. Swin and MaxViT may be cut at an
+    earlier stage (``layer="features.5"``, ``"blocks.2"``): the head then runs
+    the later stages too (exact, slower). A ViT is cut after its last block
+    only: after ``encoder.ln`` its classifier reads the class token alone
+    (every AIS would be 0), and its earlier blocks need the class token,
+    which the maps do not hold; such a ``layer`` is refused with the reason.
+    ViT and MaxViT take only the input size they were built for (224 for
+    ``vit_b_16`` and ``maxvit_t``; 384 for ``vit_b_16`` with
+    ``IMAGENET1K_SWAG_E2E_V1`` weights): another ``input_size`` is refused,
+    never interpolated. Swin takes any size.
 
     Parameters
     ----------
@@ -36,9 +61,14 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
         ResNet-50 (no ``fc``: missing classifier weights are allowed) or an
         Ecoset network (the classifier is resized to its 565 classes). For a
         network of your own, ``None`` and ``"DEFAULT"`` keep its weights.
+        Named weights also set the preprocessing's mean and standard
+        deviation (their own transforms'; ImageNet's otherwise). Sizes of
+        the downloads: ResNet-50 98 MB, ViT-B/16 330 MB, Swin-T 108 MB,
+        MaxViT-T 119 MB.
     layer : str or None, default=None
         Module name (as in ``model.named_modules()``) whose output are the
-        feature maps; ``None`` finds the deepest convolutional layer.
+        feature maps; ``None`` finds the deepest convolutional layer (a
+        transformer: its last block).
     {random_state}
     {common}
 
@@ -61,6 +91,18 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
     (4, 512, 7, 7)
     >>> feat.set_params(input_size=448).fit_transform(images).shape
     (4, 512, 14, 14)
+
+    A vision transformer of your own (here a tiny one, 32 px images in
+    8 px patches):
+
+    >>> import torch
+    >>> from torchvision.models import VisionTransformer
+    >>> _ = torch.manual_seed(0)
+    >>> vit = VisionTransformer(image_size=32, patch_size=8, num_layers=2,
+    ...                         num_heads=2, hidden_dim=16, mlp_dim=32)
+    >>> maps = TorchvisionFeaturizer(model=vit, input_size=32).fit_transform(images)
+    >>> maps.shape, type(maps.head).__name__
+    ((4, 16, 4, 4), 'TokenNormMeanHead')
     """
 
     _parameter_constraints: dict = {
@@ -99,6 +141,51 @@ class TorchvisionFeaturizer(_BaseFeaturizer):
     def _network(self):
         """``(model, weights, layer)``: the network, as an alias may fix it."""
         return self.model, self.weights, self.layer
+
+    def fit(self, X, y=None):
+        """Build the network (or reuse a cached one). Nothing is learned.
+
+        A network built for one input size (ViT, MaxViT) refuses another
+        ``input_size``.
+
+        Parameters
+        ----------
+        X : collection of images
+            File paths, PIL images, arrays or tensors (a list), or a stacked
+            ndarray ``(n, H, W[, C])`` or tensor ``(n, C, H, W)``. Only checked
+            here.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted featurizer.
+        """
+        super().fit(X, y)
+        self._check_fixed_input_size()
+        return self
+
+    def _compute_maps(self, items):
+        self._check_fixed_input_size()
+        return super()._compute_maps(items)
+
+    def _check_fixed_input_size(self):
+        """Refuse an ``input_size`` the network was not built for."""
+        backbone = self.backbone_
+        if not backbone.fixed_input_size or self.preprocess is not None:
+            return
+        size = _check_input_size(self.input_size)
+        if size == tuple(backbone.input_size):
+            return
+        height, width = backbone.input_size
+        accepted = height if height == width else (height, width)
+        raise ValueError(
+            f"{backbone.name} takes {height} x {width} images only: its position "
+            "embeddings (ViT) or attention partitions (MaxViT) were built for "
+            f"that size, so input_size={self.input_size!r} is refused rather "
+            f"than interpolated. Set input_size={accepted!r}."
+        )
 
     def _build_backbone(self):
         from .._backbones import torchvision_backbone
