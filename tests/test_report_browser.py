@@ -104,8 +104,8 @@ def test_report_renders_in_headless_chromium(report):
         ]
         assert errors == []
         text = driver.find_element("tag name", "body").text
-        assert "Corrected resampled t-test (headline)" in text
-        assert "Naive paired t-test (too liberal)" in text
+        assert "Retained vs Full: the evidence" in text and "(headline)" in text
+        assert "Naive paired t-test (folds as if independent)" in text
         assert "Bootstrap over images, 95% CI of the difference" in text
         assert "top variance" in text and "Map stability across folds" in text
         assert "No noise ceiling was computed" in text
