@@ -53,8 +53,12 @@ class TokenNormEngine(_TorchEngine):
     """Engine for :class:`~sklearn_ais._heads.TokenNormMeanHead` and ``PooledNormHead``.
 
     See the module docstring for the closed form. The maps are held once, as
-    float64 tokens ``(n, C, T)`` on the device (``PooledNormHead``: pooled
-    first, ``T = 1``).
+    float64 tokens ``(n, T, C)`` on the device (``PooledNormHead``: pooled
+    first, ``T = 1``), with a row of ones appended, ``(n, T + 1, C)``. A
+    chunk of ``k`` masked networks is one batched product of the weights
+    ``[r' / T, -b]`` ``(n, k, T + 1)`` with those tokens: ``a - b`` for every
+    channel at once, laid out ``(n, k, C)``, scaled and shifted in place, and
+    returned as a ``(k, n, C)`` view.
     """
 
     def __init__(self, maps, head, similarity, device, chunk_mb=DEFAULT_CHUNK_MB):
@@ -65,12 +69,20 @@ class TokenNormEngine(_TorchEngine):
             tokens = self.maps.double()
             if isinstance(head, PooledNormHead):
                 tokens = tokens.mean(dim=(2, 3), keepdim=True)
-            self.tokens = tokens.flatten(2)
-            # The float32 maps are no longer needed: tokens replace them.
+            # The float32 maps are no longer needed: the tokens replace them.
             del self.maps
-            self.n_tokens = self.tokens.shape[-1]
-            self.s1 = self.tokens.sum(dim=1)
-            self.s2 = self.tokens.square().sum(dim=1)
+            tokens = tokens.flatten(2).transpose(1, 2)
+            self.n_tokens = tokens.shape[1]
+            self.tokens = torch.ones(
+                self.n_images,
+                self.n_tokens + 1,
+                self.n_maps,
+                dtype=torch.float64,
+                device=self.device,
+            )
+            self.tokens[:, : self.n_tokens] = tokens
+            self.s1 = tokens.sum(dim=-1, keepdim=True)
+            self.s2 = tokens.square().sum(dim=-1, keepdim=True)
             norm = head.norm
             if norm.normalized_shape[0] != self.n_maps:
                 raise ValueError(
@@ -90,49 +102,63 @@ class TokenNormEngine(_TorchEngine):
         """Dimension of the embeddings: one per map (channel)."""
         return self.n_maps
 
-    def _embeddings(self, s1, s2, keep=None, masked=None):
-        """Embeddings ``(k, n, C)`` from the kept channels' sums ``(k, n, T)``.
+    def _patch_tokens(self, maps):
+        """Channels ``maps`` (a slice or indices) of every token, ``(n, T, k)``."""
+        return self.tokens[:, : self.n_tokens, maps]
 
-        ``keep`` ``(k, C)`` zeroes the masked channels' ``a``; ``masked``
-        (``k`` channel indices) is the leave-one-out shortcut; neither: all kept.
+    def _embeddings(self, s1, s2, keep=None, masked=None):
+        """Embeddings ``(k, n, C)`` from the kept channels' sums ``(n, T, k)``.
+
+        ``keep`` (boolean ``(k, C)``) zeroes the masked channels' ``a``;
+        ``masked`` (``k`` channel indices) is the leave-one-out shortcut;
+        neither: every channel kept.
         """
+        n_tokens = self.n_tokens
         mean = s1 / self.n_maps
-        var = (s2 / self.n_maps - mean.square()).clamp_min_(0)
-        rstd = torch.rsqrt(var + self.eps)
-        a = torch.matmul(self.tokens, rstd.permute(1, 2, 0)).permute(2, 0, 1)
-        a = a / self.n_tokens
+        var = (s2 / self.n_maps).sub_(mean.square()).clamp_min_(0)
+        rstd = var.add_(self.eps).rsqrt_()
+        weights = torch.empty(
+            (self.n_images, n_tokens + 1, s1.shape[-1]),
+            dtype=torch.float64,
+            device=self.device,
+        )
+        torch.div(rstd, n_tokens, out=weights[:, :n_tokens])
+        minus_b = weights[:, n_tokens]
+        torch.mean(mean.mul_(rstd), dim=1, out=minus_b).neg_()
+        # a - b for every channel, (n, k, C): the ones row of the tokens adds -b.
+        shifted = torch.bmm(weights.transpose(1, 2), self.tokens)
         if keep is not None:
-            keep = torch.as_tensor(keep, dtype=torch.float64, device=self.device)
-            a = a * keep[:, None, :]
+            keep = torch.as_tensor(keep, device=self.device)
+            shifted = torch.where(keep, shifted, minus_b[:, :, None])
         elif masked is not None:
-            a[torch.arange(len(masked), device=self.device), :, masked] = 0
-        b = (mean * rstd).mean(dim=-1, keepdim=True)
-        return self.gamma * (a - b) + self.beta
+            configs = torch.arange(len(masked), device=self.device)
+            shifted[:, configs, masked] = minus_b
+        return shifted.mul_(self.gamma).add_(self.beta).transpose(0, 1)
 
     def _bytes_per_config(self):
-        # Sums, mean, variance and rstd per token; a, its scaled and shifted
-        # copies and the base's float64 statistics per channel; the Gram.
+        # Sums, mean, variance and weights per token; a - b (the embeddings)
+        # per channel, once more where a keep mask copies it; the Gram of the
+        # base's statistics.
         n = self.n_images
-        return 8 * (6 * n * self.n_tokens + 4 * n * self.n_maps + n * n)
+        return 8 * (5 * n * self.n_tokens + 2 * n * self.n_maps + n * n)
 
     def _embed_all(self):
-        return self._embeddings(self.s1[None], self.s2[None])[0]
+        return self._embeddings(self.s1, self.s2)[0]
 
     def embed(self, keep):
         """Embeddings (float32 numpy) with only the maps in ``keep`` left."""
         keep = np.asarray(keep, dtype=bool)
         with torch.inference_mode():
-            kept = self.tokens[:, torch.as_tensor(keep, device=self.device)]
-            s1, s2 = kept.sum(dim=1), kept.square().sum(dim=1)
-            embeddings = self._embeddings(s1[None], s2[None], keep=keep[None])
+            kept = self._patch_tokens(torch.as_tensor(keep, device=self.device))
+            s1 = kept.sum(dim=-1, keepdim=True)
+            s2 = kept.square().sum(dim=-1, keepdim=True)
+            embeddings = self._embeddings(s1, s2, keep=keep[None])
             return embeddings[0].float().cpu().numpy()
 
     def _leave_one_out_embeddings(self, start, stop):
-        x_k = self.tokens[:, start:stop].transpose(0, 1)
+        x_k = self._patch_tokens(slice(start, stop))
         masked = torch.arange(start, stop, device=self.device)
-        return self._embeddings(
-            self.s1[None] - x_k, self.s2[None] - x_k.square(), masked=masked
-        )
+        return self._embeddings(self.s1 - x_k, self.s2 - x_k.square(), masked=masked)
 
     def _prefix_carries(self, order, bounds):
         """Sums ``(S1, S2)`` of the maps before each chunk, made as needed."""
@@ -142,13 +168,16 @@ class TokenNormEngine(_TorchEngine):
         for start, stop in bounds:
             yield carry
             with torch.inference_mode():
-                x = self.tokens[:, order[start:stop]]
-                carry = (carry[0] + x.sum(dim=1), carry[1] + x.square().sum(dim=1))
+                x = self._patch_tokens(order[start:stop])
+                carry = (
+                    carry[0] + x.sum(dim=-1, keepdim=True),
+                    carry[1] + x.square().sum(dim=-1, keepdim=True),
+                )
 
     def _prefix_embeddings(self, order, carry, start, stop):
         maps = torch.as_tensor(np.asarray(order[start:stop]), device=self.device)
-        x = self.tokens[:, maps].transpose(0, 1)
-        s1 = carry[0][None] + torch.cumsum(x, dim=0)
-        s2 = carry[1][None] + torch.cumsum(x.square(), dim=0)
+        x = self._patch_tokens(maps)
+        s1 = carry[0] + torch.cumsum(x, dim=-1)
+        s2 = carry[1] + torch.cumsum(x.square(), dim=-1)
         keep = prefix_masks(np.asarray(order), start, stop)
         return self._embeddings(s1, s2, keep=keep)
