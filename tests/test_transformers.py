@@ -443,10 +443,32 @@ def test_pipeline_and_explainer_with_a_tiny_vit():
     assert [h.shape for h in explainer.heatmaps_] == [i.shape[:2] for i in images]
 
 
+def test_compare_architectures_runs_a_cnn_and_a_transformer():
+    from sklearn_ais.model_selection import compare_architectures
+
+    data = make_comparison_images(n_images=12, image_size=32, random_state=0)
+    featurizers = {
+        "ResNet-18": TorchvisionFeaturizer(
+            model="resnet18", weights=None, random_state=0, input_size=32
+        ),
+        "tiny ViT": TorchvisionFeaturizer(model=tiny_vit(), input_size=32),
+    }
+    table = compare_architectures(
+        featurizers,
+        {"generated": (data.images, data.similarity)},
+        cv=KFold(3, shuffle=True, random_state=0),
+    )
+    assert set(table["architecture"]) == {"ResNet-18", "tiny ViT"}
+    n_maps = table.groupby("architecture")["n_maps"].first()
+    assert n_maps["ResNet-18"] == 512 and n_maps["tiny ViT"] == 16
+    assert np.isfinite(table[["full", "retained"]].to_numpy()).all()
+
+
 # --- vit_b_16 (slow) -----------------------------------------------------------
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:.*no map with a positive AIS")
 def test_vit_b_16_pipeline_and_heatmaps():
     data = make_comparison_images(n_images=12, image_size=64, random_state=0)
     featurizer = TorchvisionFeaturizer(model="vit_b_16", weights=None, random_state=0)
