@@ -1,5 +1,6 @@
 """Fixtures shared by the test modules."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from _data import noisy_similarity
+from hypothesis import settings
+
+# CI draws the same examples every run (.ci/run sets HYPOTHESIS_PROFILE=ci),
+# so that its verdict is reproducible; a local run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # No screen: figures are drawn to memory.
 matplotlib.use("Agg")

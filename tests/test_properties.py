@@ -276,3 +276,26 @@ def test_order_of_masking_does_not_matter(problem, similarity, data):
     np.testing.assert_allclose(
         a[1], pair_similarities(_masked(X, keep), similarity), rtol=0, atol=TOL
     )
+
+
+# A known flaw, found by hypothesis (problems() with n=10, p=3, seed=4,
+# "nonneg"): map 0 and image 5 are all zeros, so masking a map leaves every
+# other image on one axis; their masked cosine similarities are then equal in
+# exact arithmetic, and the engine's update formulas break the ties by
+# rounding noise that depends on the maps' order, where the brute-force
+# loop, which re-embeds, ties them exactly.
+@pytest.mark.xfail(
+    strict=True,
+    reason="near-ties of masked similarities are broken by rounding noise that "
+    "depends on the maps' order (all images on one axis after masking)",
+)
+def test_permuting_maps_when_masking_leaves_the_images_on_one_axis():
+    rng = np.random.default_rng(4)
+    X = np.abs(rng.standard_normal((10, 3)))
+    X[:, rng.integers(3)] = 0.0
+    X[rng.integers(10)] = 0.0
+    H = noisy_similarity(rng, 10)
+    perm = np.array([0, 2, 1])
+    base = _fit(X, H, "cosine", "spearman")
+    permuted = _fit(X[:, perm], H, "cosine", "spearman")
+    np.testing.assert_allclose(permuted.ais_, base.ais_[perm], rtol=0, atol=TOL)
