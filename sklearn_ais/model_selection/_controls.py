@@ -215,7 +215,12 @@ class SelectionControls(FullVsRetained):
                 lines.append(
                     f"  {name:12s}{row['estimate']:8.4f}  "
                     f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]  SE {row['se']:.4f}"
+                    + ("  (headline)" if name == "difference" else "")
                 )
+            lines.append(
+                "The interval of the difference is the headline: in the user "
+                "guide's calibration it held its level with the most power."
+            )
         return "\n".join(lines)
 
 
