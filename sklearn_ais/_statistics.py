@@ -155,9 +155,7 @@ def _paired_test(first, second, method, alternative, n_train=None, n_test=None):
             f"{first.shape} and {second.shape}."
         )
     if len(first) < 2:
-        raise ValueError(
-            f"A test over folds needs at least 2 folds; got {len(first)}."
-        )
+        raise ValueError(f"A test over folds needs at least 2 folds; got {len(first)}.")
     difference = second - first
     factor = variance_factor(len(difference), n_train, n_test)
     statistic, pvalue = _t_test(difference, factor, alternative)
