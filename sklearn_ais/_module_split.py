@@ -30,6 +30,7 @@ from torch import fx, nn
 from ._backbones import (
     Backbone,
     HookTrunk,
+    TokensToMaps,
     _capture_first_output,
     _StopForward,
     find_conv_layer,
@@ -66,18 +67,6 @@ class _CutTracer(fx.Tracer):
         if any(name.startswith(module_qualified_name + ".") for name in self.names):
             return False
         return super().is_leaf_module(m, module_qualified_name)
-
-
-class TokensToMaps(nn.Module):
-    """``(n, T, C)`` tokens on an ``s x s`` grid to ``(n, C, s, s)`` maps."""
-
-    def __init__(self, side):
-        super().__init__()
-        self.side = side
-
-    def forward(self, tokens):
-        n, _, channels = tokens.shape
-        return tokens.transpose(1, 2).reshape(n, channels, self.side, self.side)
 
 
 class TokensHead(nn.Module):
@@ -366,7 +355,7 @@ def _maps_layout(cut, layer):
     if cut.ndim == 3:
         side = math.isqrt(shape[1])
         if side * side == shape[1]:
-            return TokensToMaps(side)
+            return TokensToMaps(grid=(side, side))
         raise ValueError(
             f"Layer {layer!r} returns tokens of shape {shape[1:]} per image: "
             f"{shape[1]} tokens do not lie on a square grid (a class token or "
