@@ -524,7 +524,7 @@ def evidence_rows(results):
     cv = results["cross_validation"]
     rows = [("Retained - Full, mean over folds", f"{cv['difference_mean']:.4f}")]
     bootstrap = results.get("bootstrap")
-    headline = bootstrap is not None and "difference" in bootstrap
+    headline = results["headline"] == "bootstrap_difference"
     if headline:
         level = f"{100 * bootstrap['confidence']:g}%"
         rows.append(
