@@ -45,4 +45,4 @@ print(table.head())
 columns = ["full", "retained", "n_retained", "n_maps"]
 print(table.groupby("architecture", sort=False)[columns].mean().round(3))
 
-display = ArchitectureComparisonDisplay.from_frame(table)
+display = ArchitectureComparisonDisplay.from_cv_results(table)

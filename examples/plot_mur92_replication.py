@@ -83,5 +83,5 @@ print(
     f"{np.count_nonzero(result.retention_frequency == 1)} maps in every fold"
 )
 
-display = SelectionControlsDisplay.from_result(result, ceiling=ceiling)
+display = SelectionControlsDisplay.from_cv_results(result, ceiling=ceiling)
 display.ax_.set_title("Mur92, EfficientNet-Lite0: held-out 2OI")

@@ -63,7 +63,7 @@ SaliencyComparisonDisplay(
 # %%
 # Precision and recall of the salient region at finding the AIS region, at
 # several thresholds of the AIS heatmap.
-pr = SaliencyPrecisionRecallDisplay.from_maps(explainer.heatmaps_, saliency)
+pr = SaliencyPrecisionRecallDisplay.from_predictions(explainer.heatmaps_, saliency)
 pr.ax_.set_title("Spectral residual vs AIS regions (pooled)", fontsize=9)
 
 # %%

@@ -120,7 +120,7 @@ SaliencyComparisonDisplay(
     titles=[data.ids[i] for i in shown],
 ).plot(n_cols=3).figure_.savefig(out / "saliency_mur92.png", dpi=80)
 
-pr = SaliencyPrecisionRecallDisplay.from_maps(heatmaps, saliency)
+pr = SaliencyPrecisionRecallDisplay.from_predictions(heatmaps, saliency)
 pr.ax_.set_title("Spectral residual vs AIS regions, Mur92 (pooled)", fontsize=9)
 pr.figure_.savefig(out / "precision_recall_mur92.png", dpi=80)
 

@@ -105,7 +105,7 @@ pd.DataFrame(
     {"map": np.arange(len(frequency)), "retention_frequency": frequency}
 ).to_csv(out / "study_mur92_retention.csv", index=False)
 result.to_frame().to_csv(out / "study_mur92_folds.csv", index_label="fold")
-display = SelectionControlsDisplay.from_result(result, ceiling=ceiling)
+display = SelectionControlsDisplay.from_cv_results(result, ceiling=ceiling)
 display.ax_.set_title("Mur92, EfficientNet-Lite0: held-out 2OI")
 display.figure_.savefig(out / "study_mur92_controls.png", dpi=120, bbox_inches="tight")
 plt.close(display.figure_)
@@ -128,7 +128,7 @@ table.to_csv(out / "study_mur92_architectures.csv", index=False)
 means = table.groupby("architecture", sort=False)[["full", "retained", "n_retained"]]
 print("Architectures (mean over the 40 folds):")
 print(means.mean().round(4).to_string())
-display = ArchitectureComparisonDisplay.from_frame(table)
+display = ArchitectureComparisonDisplay.from_cv_results(table)
 display.figure_.savefig(
     out / "study_mur92_architectures.png", dpi=120, bbox_inches="tight"
 )

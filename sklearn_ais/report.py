@@ -114,7 +114,7 @@ def _figures(selector, result, explainer, images, controls, ceiling, n_heatmaps)
     figures = {
         "full_vs_retained": _single_figure(
             (4.2, 4.0),
-            lambda ax: FullVsRetainedDisplay.from_result(
+            lambda ax: FullVsRetainedDisplay.from_cv_results(
                 result, ceiling=ceiling, ax=ax
             ),
         ),
@@ -131,7 +131,7 @@ def _figures(selector, result, explainer, images, controls, ceiling, n_heatmaps)
     if controls is not None:
         figures["selection_controls"] = _single_figure(
             (6.0, 4.0),
-            lambda ax: SelectionControlsDisplay.from_result(
+            lambda ax: SelectionControlsDisplay.from_cv_results(
                 controls, ceiling=ceiling, ax=ax
             ),
         )

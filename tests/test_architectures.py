@@ -102,7 +102,7 @@ def test_figure_six_display(datasets):
     table = compare_architectures(
         {"a": "passthrough", "b": "passthrough"}, datasets, cv=CV
     )
-    display = ArchitectureComparisonDisplay.from_frame(table)
+    display = ArchitectureComparisonDisplay.from_cv_results(table)
     assert len(display.axes_) == 2
     heights = [bar.get_height() for bar in display.bars_[("set1", "retained")]]
     expected = table[table["dataset"] == "set1"].groupby("architecture")["retained"]
@@ -112,7 +112,7 @@ def test_figure_six_display(datasets):
     with pytest.raises(ValueError, match="2 data sets need 2 axes"):
         ArchitectureComparisonDisplay(frame=table).plot(ax=axes[:1])
     with pytest.raises(ValueError, match="lacks the columns"):
-        ArchitectureComparisonDisplay.from_frame(table.drop(columns="full"))
+        ArchitectureComparisonDisplay.from_cv_results(table.drop(columns="full"))
     plt.close("all")
 
 
@@ -129,7 +129,7 @@ def test_controls_display_with_ceiling(datasets):
     for s in subjects:
         np.fill_diagonal(s, s.max() + 1)
     ceiling = noise_ceiling(subjects, cv=result.splits, n_split_half=2)
-    display = SelectionControlsDisplay.from_result(result, ceiling=ceiling)
+    display = SelectionControlsDisplay.from_cv_results(result, ceiling=ceiling)
     assert len(display.bars_) == 5
     assert display.bars_[1].get_height() == pytest.approx(result.retained.mean())
     assert len(display.ax_.get_lines()) >= 4  # draws, three ceiling lines

@@ -100,7 +100,7 @@ def test_saliency_precision_recall_display_draws_the_pooled_curves():
     heatmaps = [rng.random((12, 15)) for _ in range(3)]
     saliency = [h + rng.normal(scale=0.3, size=h.shape) for h in heatmaps]
     _, ax = plt.subplots()
-    display = SaliencyPrecisionRecallDisplay.from_maps(
+    display = SaliencyPrecisionRecallDisplay.from_predictions(
         heatmaps, saliency, ais_percentiles=(70, 90), ax=ax, per_image=True
     )
     assert display.ax_ is ax and len(display.lines_) == 2
@@ -207,7 +207,7 @@ def test_full_vs_retained_display_uses_the_corrected_test():
         n_maps=4,
         splits=splits,
     )
-    display = FullVsRetainedDisplay.from_result(result)
+    display = FullVsRetainedDisplay.from_cv_results(result)
     test = result.ttest
     title = display.ax_.get_title()
     assert f"corrected t(9) = {test.statistic:.2f}" in title

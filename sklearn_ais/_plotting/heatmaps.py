@@ -352,7 +352,7 @@ class SaliencyPrecisionRecallDisplay:
     >>> from sklearn_ais.plotting import SaliencyPrecisionRecallDisplay
     >>> rng = np.random.default_rng(0)
     >>> h = [rng.random((10, 10)) for _ in range(3)]
-    >>> display = SaliencyPrecisionRecallDisplay.from_maps(h, h)
+    >>> display = SaliencyPrecisionRecallDisplay.from_predictions(h, h)
     >>> len(display.lines_)
     4
     """
@@ -363,7 +363,7 @@ class SaliencyPrecisionRecallDisplay:
         self.ais_percentiles = ais_percentiles
 
     @classmethod
-    def from_maps(
+    def from_predictions(
         cls, ais_heatmaps, saliency, *, ais_percentiles=(60, 70, 80, 90), **plot_params
     ):
         """Compute the curves of heatmaps and saliency maps, and plot them.
@@ -483,7 +483,7 @@ class DeletionCurveDisplay:
         self.label = label
 
     @classmethod
-    def from_explainer(cls, explainer, images, y, *, plot_params=None, **curve_params):
+    def from_estimator(cls, explainer, images, y, *, plot_params=None, **curve_params):
         """Compute :func:`~sklearn_ais.analysis.deletion_curves` and plot them.
 
         Parameters

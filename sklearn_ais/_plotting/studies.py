@@ -80,7 +80,7 @@ class ArchitectureComparisonDisplay:
     ...     "architecture": ["a", "a", "b", "b"], "dataset": ["d"] * 4,
     ...     "fold": [0, 1, 0, 1], "full": [0.2, 0.3, 0.1, 0.2],
     ...     "retained": [0.4, 0.4, 0.2, 0.3], "n_retained": [5, 6, 9, 8]})
-    >>> display = ArchitectureComparisonDisplay.from_frame(frame)
+    >>> display = ArchitectureComparisonDisplay.from_cv_results(frame)
     >>> len(display.bars_[("d", "retained")])
     2
     """
@@ -89,13 +89,13 @@ class ArchitectureComparisonDisplay:
         self.frame = frame
 
     @classmethod
-    def from_frame(cls, frame, **plot_params):
-        """Plot a table of ``compare_architectures``.
+    def from_cv_results(cls, cv_results, **plot_params):
+        """Plot the table of :func:`~sklearn_ais.model_selection.compare_architectures`.
 
         Parameters
         ----------
-        frame : pandas.DataFrame
-            The table.
+        cv_results : pandas.DataFrame
+            The table (a row per architecture, data set and fold).
         **plot_params : dict
             Passed to :meth:`plot` (``ax``).
 
@@ -103,7 +103,7 @@ class ArchitectureComparisonDisplay:
         -------
         ArchitectureComparisonDisplay
         """
-        return cls(frame=frame).plot(**plot_params)
+        return cls(frame=cv_results).plot(**plot_params)
 
     def plot(self, *, ax=None):
         """Draw the bars.
@@ -222,12 +222,12 @@ class FullVsRetainedDisplay:
         self.n_test = n_test
 
     @classmethod
-    def from_result(cls, result, *, ceiling=None, **plot_params):
-        """Plot a ``FullVsRetained`` result.
+    def from_cv_results(cls, cv_results, *, ceiling=None, **plot_params):
+        """Plot a ``FullVsRetained`` result of cross-validation.
 
         Parameters
         ----------
-        result : FullVsRetained
+        cv_results : FullVsRetained
             From ``compare_full_vs_retained`` (or ``compare_selection_controls``).
         ceiling : NoiseCeiling or None, default=None
             A ``noise_ceiling`` result on the same folds: its means are drawn
@@ -239,10 +239,10 @@ class FullVsRetainedDisplay:
         -------
         FullVsRetainedDisplay
         """
-        n_train, n_test = _fold_sizes(result)
+        n_train, n_test = _fold_sizes(cv_results)
         display = cls(
-            full=result.full,
-            retained=result.retained,
+            full=cv_results.full,
+            retained=cv_results.retained,
             reference_lines=noise_ceiling_lines(ceiling),
             n_train=n_train,
             n_test=n_test,
@@ -370,12 +370,12 @@ class SelectionControlsDisplay:
         self.n_test = n_test
 
     @classmethod
-    def from_result(cls, result, *, ceiling=None, **plot_params):
-        """Plot a ``SelectionControls`` result.
+    def from_cv_results(cls, cv_results, *, ceiling=None, **plot_params):
+        """Plot a ``SelectionControls`` result of cross-validation.
 
         Parameters
         ----------
-        result : SelectionControls
+        cv_results : SelectionControls
             From ``compare_selection_controls``.
         ceiling : NoiseCeiling or None, default=None
             A ``noise_ceiling`` result on the same folds: its means are drawn
@@ -387,11 +387,11 @@ class SelectionControlsDisplay:
         -------
         SelectionControlsDisplay
         """
-        conditions = result.conditions()
-        n_train, n_test = _fold_sizes(result)
+        conditions = cv_results.conditions()
+        n_train, n_test = _fold_sizes(cv_results)
         display = cls(
             conditions=conditions,
-            random_draws=result.random_draws if "random" in conditions else None,
+            random_draws=cv_results.random_draws if "random" in conditions else None,
             reference_lines=noise_ceiling_lines(ceiling),
             n_train=n_train,
             n_test=n_test,
