@@ -9,7 +9,6 @@ objects, never through ``pyplot``, so writing a report neither needs nor
 changes a backend.
 """
 
-import html
 import json
 import os
 import platform
@@ -25,20 +24,18 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from . import __version__
 from ._files import file_sha256, writes_report_folder
 from ._human import reading_reason
+from ._report_page import _html
 from .model_selection import FullVsRetained, NoiseCeiling, SelectionControls
 from .model_selection._ceiling import LABELS as CEILING_COLUMNS
 
 __all__ = ["write_report"]
 
-# Heatmaps drawn in the gallery: the first ones, in the order of the images.
+# Heatmaps drawn in the gallery by default, spread over the images.
 GALLERY_SIZE = 16
-FIGURES = {
-    "full_vs_retained": "Full vs Retained, held-out images",
-    "selection_path": "Selection path and S*",
-    "ais_distribution": "Distribution of the dataset AIS",
-    "selection_controls": "Retained against same-size controls",
-    "heatmaps": "Per-image heatmaps",
-}
+# Ids of the images shown in an error that names a few valid ones.
+SHOWN_IDS = 5
+# The figures' pixels on the page; each is also saved as SVG for papers.
+PNG_DPI = 110
 NO_CEILING = "no per-subject matrices were given"
 BOOTSTRAP_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
 PACKAGES = (
@@ -89,8 +86,11 @@ def _figure(**kwargs):
     return Figure(layout="constrained", **kwargs)
 
 
-def _save(figure, path):
-    figure.savefig(path, dpi=110)
+def _save(figure, folder, name):
+    """``name``.png for the page and ``name``.svg (vector) beside it."""
+    figure.savefig(folder / f"{name}.png", dpi=PNG_DPI)
+    # No date in the SVG: the same study gives the same file.
+    figure.savefig(folder / f"{name}.svg", metadata={"Date": None})
 
 
 def _single_figure(figsize, draw):
@@ -100,8 +100,12 @@ def _single_figure(figsize, draw):
     return figure
 
 
-def _figures(selector, result, explainer, images, controls, ceiling, n_heatmaps):
-    """The report's figures by name, each drawn by its Display."""
+def _figures(selector, result, explainer, images, controls, ceiling, gallery):
+    """The report's figures by name, each drawn by its Display.
+
+    ``gallery`` is ``(positions, outlines)`` of the heatmap gallery's images
+    (see :func:`_gallery`), or None for no gallery.
+    """
     from ._plotting.common import _grid
     from .plotting import (
         AISDistributionDisplay,
@@ -135,12 +139,102 @@ def _figures(selector, result, explainer, images, controls, ceiling, n_heatmaps)
                 controls, ceiling=ceiling, ax=ax
             ),
         )
-    if explainer is not None and images is not None:
-        n = min(n_heatmaps, len(images))
-        _, axes = _grid(n, None, 4, (2.6, 2.6), "heatmaps", figure=_figure())
-        HeatmapDisplay.from_estimator(explainer, images, indices=np.arange(n), ax=axes)
+    if gallery is not None:
+        positions, outlines = gallery
+        _, axes = _grid(len(positions), None, 4, (2.6, 2.6), "heatmaps", _figure())
+        # Outlines only where given: a Display without them takes no such key.
+        extra = {} if outlines is None else {"outlines": outlines}
+        HeatmapDisplay.from_estimator(
+            explainer, images, indices=positions, ax=axes, **extra
+        )
         figures["heatmaps"] = axes[0].figure
     return figures
+
+
+def _gallery_positions(chosen, ids, n_images):
+    """Positions of the images ``chosen`` by id (positions without ids).
+
+    Raises a ValueError naming the unknown ones and a few valid ids.
+    """
+    chosen = list(dict.fromkeys(str(c) for c in chosen))
+    names = [str(i) for i in (range(n_images) if ids is None else ids)]
+    where = {name: k for k, name in enumerate(names)}
+    unknown = [c for c in chosen if c not in where]
+    if unknown:
+        what = "image ids" if ids is not None else "image positions"
+        few = ", ".join(repr(n) for n in names[:SHOWN_IDS])
+        more = ", ..." if len(names) > SHOWN_IDS else ""
+        raise ValueError(
+            f"gallery: unknown {what} {', '.join(repr(u) for u in unknown)}; "
+            f"the {len(names)} images' {what} are {few}{more}"
+        )
+    return np.array([where[c] for c in chosen], dtype=int)
+
+
+def check_gallery(chosen, ids):
+    """Check a gallery's ids against the images' ``ids``, before any work.
+
+    Parameters
+    ----------
+    chosen : sequence
+        The ids of the images to show (compared as strings).
+    ids : sequence
+        The ids of every image.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown ids and a few valid ones.
+    """
+    _gallery_positions(chosen, list(ids), len(ids))
+
+
+def _spread(scores, n_shown):
+    """Positions of ``n_shown`` images at evenly spaced ranks of ``scores``,
+    lowest first; images with an undefined score only where too few have one.
+    """
+    order = np.argsort(np.where(np.isnan(scores), np.inf, scores), kind="stable")
+    defined = order[~np.isnan(scores[order])]
+    pool = defined if len(defined) >= n_shown else order
+    ranks = np.round(np.linspace(0, len(pool) - 1, n_shown)).astype(int)
+    return pool[ranks]
+
+
+def _gallery(explainer, images, chosen, n_heatmaps, outlines):
+    """The gallery's positions and outlines, and its record for the manifest.
+
+    ``(None, None)`` without an explainer and images.
+    """
+    if explainer is None or images is None:
+        if chosen is not None or outlines is not None:
+            raise ValueError(
+                "gallery and outlines need the heatmaps: pass explainer and images."
+            )
+        return None, None
+    scores = np.asarray(explainer.full_score_per_image_, dtype=float)
+    ids = explainer.ids_
+    if chosen is not None:
+        positions, rule = _gallery_positions(chosen, ids, len(scores)), "chosen"
+    else:
+        positions = _spread(scores, min(n_heatmaps, len(scores)))
+        rule = "spread"
+    shown = None
+    if outlines is not None:
+        shown = {}
+        for label, masks in outlines.items():
+            if len(masks) != len(scores):
+                raise ValueError(
+                    f"outlines[{label!r}] has {len(masks)} masks; expected one "
+                    f"per image ({len(scores)})."
+                )
+            shown[str(label)] = [np.asarray(masks[i], dtype=bool) for i in positions]
+    names = [str(ids[i]) if ids is not None else str(i) for i in positions]
+    record = {
+        "rule": rule,
+        "ids": names,
+        "outlines": [] if outlines is None else [str(k) for k in outlines],
+    }
+    return (positions, shown), record
 
 
 def _with_fold(frame):
@@ -408,7 +502,7 @@ def _ceiling_results(ceiling, note):
     }
 
 
-def _manifest(parameters, seeds, inputs, reading=None):
+def _manifest(parameters, seeds, inputs, reading=None, gallery=None):
     files = {}
     for role, paths in (inputs or {}).items():
         if isinstance(paths, str | os.PathLike):
@@ -426,265 +520,9 @@ def _manifest(parameters, seeds, inputs, reading=None):
         "reading_of_y": reading,
         "seeds": seeds or {},
         "inputs": files,
+        # Which images the heatmap gallery shows, and why (None: no gallery).
+        "gallery": gallery,
     }
-
-
-_STYLE = """
-body { font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222;
-       padding: 0 1em; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
-img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-table { border-collapse: collapse; } td, th { padding: 0.2em 0.8em;
-text-align: right; border-bottom: 1px solid #eee; } th { text-align: left; }
-.note { color: #555; font-size: 0.9em; }
-"""
-
-
-def _rows_table(rows, header=None):
-    """An HTML table of (label, value, ...) rows, every cell escaped."""
-    lines = []
-    if header is not None:
-        lines.append("<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header))
-    for label, *values in rows:
-        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
-        lines.append(f"<tr><th>{html.escape(str(label))}</th>{cells}</tr>")
-    return "<table>\n" + "\n".join(lines) + "\n</table>"
-
-
-def _interval(row):
-    return f"{row['estimate']:.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
-
-
-def _test_text(test):
-    return f"t({test['df']}) = {test['statistic']:.2f}, p = {test['pvalue']:.2g}"
-
-
-def _summary_rows(results):
-    cv = results["cross_validation"]
-    alldata = results["all_data"]
-    corrected = cv["ttest"] is not None
-    rows = [
-        ("Maps", results["n_maps"]),
-        ("All-data 2OI, all maps", f"{alldata['full_2oi']:.4f}"),
-        (
-            "All-data 2OI, retained maps (S*)",
-            f"{alldata['retained_2oi']:.4f} ({alldata['n_retained']} maps)",
-        ),
-        ("Folds", cv["n_folds"]),
-        ("Full, mean test 2OI", f"{cv['full_mean']:.4f}"),
-        ("Retained, mean test 2OI", f"{cv['retained_mean']:.4f}"),
-        (
-            "SE (paired, corrected for shared images)"
-            if corrected
-            else "SE (paired, Loftus & Masson, folds as if independent)",
-            f"{cv['standard_error_paired']:.4f}",
-        ),
-        (
-            "Retained maps per fold",
-            f"{cv['n_retained_mean']:.1f} (min {cv['n_retained_min']}, "
-            f"max {cv['n_retained_max']})",
-        ),
-    ]
-    bootstrap = results.get("bootstrap")
-    if bootstrap is not None:
-        level = f"{100 * bootstrap['confidence']:g}% bootstrap CI over images"
-        rows += [
-            (f"{label}, {level}", _interval(bootstrap[name]))
-            for name, label in (("full", "Full"), ("retained", "Retained"))
-        ]
-    ceiling = results["noise_ceiling"]
-    if ceiling["computed"]:
-        rows += [
-            (f"Noise ceiling: {entry['label']}", f"{entry['value']:.4f}")
-            for entry in (ceiling[column] for column in CEILING_COLUMNS)
-        ]
-    return rows
-
-
-READING_THE_EVIDENCE = (
-    "How to read these: the bootstrap interval of the difference over images "
-    "is the headline where it was computed: in the user guide's simulation "
-    "(scripts/calibrate_fold_tests.py) it held its level (1 % of null data "
-    "sets rejected at 5 %) with the most power of the tests on these folds. "
-    "The corrected t-test also holds its level but is conservative (0.2 % of "
-    "null data sets rejected), with less power. The naive p-value treats folds "
-    "that share images as independent (27 % of null data sets rejected) and is "
-    "shown only beside studies that report it. The intervals are conditional "
-    "on each fold's selection. The test across subjects asks whether the gain "
-    "holds for the typical person rather than for the mean matrix."
-)
-
-
-def evidence_rows(results):
-    """Retained vs Full, every test side by side: (label, value) rows.
-
-    The headline first: the image bootstrap's interval of the difference
-    where it was computed, else the corrected t-test.
-    """
-    cv = results["cross_validation"]
-    rows = [("Retained - Full, mean over folds", f"{cv['difference_mean']:.4f}")]
-    bootstrap = results.get("bootstrap")
-    headline = results["headline"] == "bootstrap_difference"
-    if headline:
-        level = f"{100 * bootstrap['confidence']:g}%"
-        rows.append(
-            (
-                f"Bootstrap over images, {level} CI of the difference (headline)",
-                _interval(bootstrap["difference"]),
-            )
-        )
-    if cv["ttest"] is not None:
-        label = f"Corrected resampled t-test over {cv['n_folds']} folds"
-        label += " (conservative)" if headline else " (headline)"
-        rows.append((label, _test_text(cv["ttest"])))
-    rows.append(
-        ("Naive paired t-test (folds as if independent)", _test_text(cv["naive_ttest"]))
-    )
-    subjects = results.get("subjects")
-    if subjects is not None:
-        test = subjects["wilcoxon"]
-        differences = [row["difference"] for row in subjects["per_subject"]]
-        text = (
-            "p not defined"
-            if test["pvalue"] is None
-            else f"W = {test['statistic']:.4g}, p = {test['pvalue']:.2g}"
-        )
-        rows.append(
-            (
-                f"Across {subjects['n_subjects']} subjects: Wilcoxon signed-rank "
-                "of each subject's mean difference",
-                f"{text}; {sum(d > 0 for d in differences)} of "
-                f"{len(differences)} subjects gain",
-            )
-        )
-        if subjects["bootstrap"] is not None:
-            level = f"{100 * subjects['confidence']:g}%"
-            rows.append(
-                (
-                    f"Dual bootstrap over subjects and images, {level} CI of the "
-                    "mean per-subject difference",
-                    _interval(subjects["bootstrap"]["difference"]),
-                )
-            )
-    return rows
-
-
-def _evidence_section(results):
-    return (
-        "<h2>Retained vs Full: the evidence</h2>\n"
-        + _rows_table(evidence_rows(results))
-        + f'\n<p class="note">{html.escape(READING_THE_EVIDENCE)}</p>'
-    )
-
-
-def _controls_section(results):
-    controls = results["selection_controls"]
-    rows = []
-    for name, entry in controls["conditions"].items():
-        spread = "" if entry["sd_folds"] is None else f"{entry['sd_folds']:.4f}"
-        if name == "random":
-            draws = controls["random_draws"]
-            sd = "" if draws["sd"] is None else f"SD {draws['sd']:.4f}, "
-            spread = f"{controls['n_random']} draws: {sd}{draws['min']:.4f} to "
-            spread += f"{draws['max']:.4f}"
-        test = entry.get("ttest")
-        naive = entry.get("naive_ttest")
-        rows.append(
-            (
-                entry["label"],
-                f"{entry['mean']:.4f}",
-                spread,
-                "" if test is None else f"{entry['retained_minus_it']:.4f}",
-                "" if test is None else _test_text(test),
-                "" if naive is None else f"{naive['pvalue']:.2g}",
-            )
-        )
-    header = [
-        "Condition",
-        "mean test 2OI",
-        "spread (SD over folds)",
-        "Retained - it",
-        "corrected t-test",
-        "naive p",
-    ]
-    return (
-        f'<p class="note">{html.escape(controls["description"])}</p>\n'
-        + _rows_table(rows, header)
-    )
-
-
-def _stability_section(results):
-    stability = results["map_stability"]
-    return (
-        f"<h2>Map stability across folds</h2>\n<p>Of the {results['n_maps']} "
-        f"maps, {stability['maps_ever_retained']} are retained in at least one "
-        f"of the {stability['n_folds']} folds, "
-        f"{stability['maps_retained_in_half_or_more']} in at least half and "
-        f"{stability['maps_retained_in_every_fold']} in every fold "
-        "(<code>maps.csv</code>, column <code>retention_frequency</code>).</p>"
-    )
-
-
-def _ceiling_section(results):
-    ceiling = results["noise_ceiling"]
-    if not ceiling["computed"]:
-        return (
-            "<h2>Noise ceiling</h2>\n<p>No noise ceiling was computed: "
-            f"{html.escape(ceiling['reason'], quote=False)}. It needs one "
-            "matrix per subject over the same images.</p>"
-        )
-    return (
-        "<h2>Noise ceiling</h2>\n"
-        f'<p class="note">{html.escape(ceiling["description"])} '
-        f"{ceiling['n_subjects']} subjects; comparison "
-        f"{html.escape(ceiling['comparison'])}.</p>"
-    )
-
-
-def _reading_paragraph(reading):
-    """The reading of ``y``, shown before any number."""
-    if reading["target"] is None:
-        return ""
-    return (
-        f"<p><strong>Reading of y: {html.escape(reading['target'])}</strong> "
-        f"({html.escape(reading['reason'])}).</p>"
-    )
-
-
-def _html(title, results, figures, tables, description):
-    sections = [_ceiling_section(results)]
-    for name in figures:
-        caption = html.escape(FIGURES[name])
-        sections.append(f'<h2>{caption}</h2>\n<img src="{name}.png" alt="{caption}">')
-        if name == "selection_controls":
-            sections.append(_controls_section(results))
-        if name == "ais_distribution" and "map_stability" in results:
-            sections.append(_stability_section(results))
-    links = " &middot; ".join(
-        f'<a href="{name}">{name}</a>'
-        for name in [*tables, "results.json", "manifest.json"]
-    )
-    sections = "\n".join(sections)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<style>{_STYLE}</style>
-</head>
-<body>
-<h1>{html.escape(title)}</h1>
-{_reading_paragraph(results["reading_of_y"])}
-<p class="note">{html.escape(description)}</p>
-{_rows_table(_summary_rows(results))}
-{_evidence_section(results)}
-{sections}
-<h2>Files</h2>
-<p>{links}</p>
-<p class="note">Written by sklearn_ais {html.escape(__version__)}.</p>
-</body>
-</html>
-"""
 
 
 @validate_params(
@@ -704,6 +542,9 @@ def _html(title, results, figures, tables, description):
         "confidence": [Interval(Real, 0, 1, closed="neither"), None],
         "ceiling": [NoiseCeiling, None],
         "ceiling_note": [str, None],
+        "gallery": ["array-like", None],
+        "outlines": [dict, None],
+        "ground_truth": [dict, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -725,17 +566,22 @@ def write_report(
     confidence=None,
     ceiling=None,
     ceiling_note=None,
+    gallery=None,
+    outlines=None,
+    ground_truth=None,
 ):
     """Write a study's report folder (HTML page, figures, tables, manifest).
 
     The folder holds ``index.html`` (self-contained, figures by relative
-    path), the PNG figures (Full vs Retained with paired error bars, the
+    path), the figures (Full vs Retained with paired error bars, the
     selection path with S*, the AIS distribution and, with an explainer and
-    images, a heatmap gallery), ``folds.csv`` (per-fold Full and Retained),
+    images, a heatmap gallery), each as a PNG for the page and an SVG
+    (vector, for papers) of the same name, ``folds.csv`` (per-fold Full and Retained),
     ``maps.csv`` (per-map AIS, AIS rank, retained), ``images.csv`` (per-image
     full-model 2OI, with an explainer), ``results.json`` (summary, the
     corrected resampled t-test and the naive one) and ``manifest.json``
-    (package versions, parameters, seeds, SHA-256 of the input files).
+    (package versions, parameters, seeds, SHA-256 of the input files, the
+    gallery's images and the rule that chose them).
 
     The study's statistics, computed on the same folds, join it when given:
     the selection controls (``selection_controls.png``, ``controls.csv``),
@@ -780,7 +626,11 @@ def write_report(
     title : str, default="Alignment Importance Scores"
         Title of the page.
     n_heatmaps : int, default=16
-        Heatmaps in the gallery (the first images, in order).
+        Heatmaps in the default gallery: the images at evenly spaced ranks of
+        their per-image 2OI (the explainer's ``full_score_per_image_``),
+        lowest first, so that the gallery spreads from the images the full
+        model explains worst to those it explains best. Ignored with
+        ``gallery``.
     controls : SelectionControls or None, default=None
         Full, Retained and the same-size controls on the folds of ``result``
         (:func:`~sklearn_ais.model_selection.compare_selection_controls`).
@@ -802,6 +652,23 @@ def write_report(
     ceiling_note : str or None, default=None
         Why no ceiling was computed, shown when ``ceiling`` is None;
         ``None`` says that no per-subject matrices were given.
+    gallery : array-like or None, default=None
+        The ids of the images the heatmap gallery shows, in that order
+        (compared as strings with the explainer's ``ids_``; positions when it
+        has none); an unknown id is a ValueError naming a few valid ones.
+        ``None`` spreads ``n_heatmaps`` images over the data (see
+        ``n_heatmaps``). The choice goes to ``manifest.json`` (``gallery``).
+    outlines : dict or None, default=None
+        Known regions of the images to outline on the heatmaps, as
+        ``{label: masks}`` with one boolean mask per image of ``images`` (in
+        order, at the image's size), for example the relevant object's and
+        the distractor's masks of
+        :func:`~sklearn_ais.datasets.make_comparison_images`.
+    ground_truth : dict or None, default=None
+        What the study recovered of a known truth, as ``{label: value}``
+        (for example ``{"relevant maps among the top 16 by AIS": "15/16"}``
+        for a generated data set): shown in its own section of the page and
+        copied to ``results.json`` (``ground_truth``).
 
     Returns
     -------
@@ -835,18 +702,19 @@ def write_report(
     if confidence is None:
         confidence = 0.95 if controls is None else controls.confidence
     _check_statistics(result, controls, bootstrap, ceiling)
+    shown, gallery = _gallery(explainer, images, gallery, n_heatmaps, outlines)
     # A new temporary folder beside the destination (writes_report_folder).
     out = Path(out_dir)
     ids = None if explainer is None else explainer.ids_
-    figures = _figures(
-        selector, result, explainer, images, controls, ceiling, n_heatmaps
-    )
+    figures = _figures(selector, result, explainer, images, controls, ceiling, shown)
     for name, figure in figures.items():
-        _save(figure, out / f"{name}.png")
+        _save(figure, out, name)
     tables = _tables(
         out, selector, explainer, result, ids, (controls, bootstrap, ceiling)
     )
     results = _results(selector, result, explainer)
+    if ground_truth is not None:
+        results["ground_truth"] = dict(ground_truth)
     if controls is not None:
         results["selection_controls"] = _controls_results(controls)
     if result.supports is not None:
@@ -862,7 +730,7 @@ def write_report(
     _write_json(out / "results.json", results)
     _write_json(
         out / "manifest.json",
-        _manifest(parameters, seeds, inputs, results["reading_of_y"]),
+        _manifest(parameters, seeds, inputs, results["reading_of_y"], gallery),
     )
     description = (
         "AIS and S* fitted on all images; Full vs Retained cross-validated on "
@@ -870,6 +738,16 @@ def write_report(
         "images, both models scored on the test images' block of the human "
         "matrix)."
     )
+    if gallery is not None:
+        # The page lists each shown image's per-image 2OI beside its id.
+        scores = explainer.full_score_per_image_
+        gallery = {
+            **gallery,
+            "images": [
+                {"id": name, "full_2oi": _json_ready(float(scores[i]))}
+                for name, i in zip(gallery["ids"], shown[0])
+            ],
+        }
     page = out / "index.html"
-    page.write_text(_html(title, results, figures, tables, description))
+    page.write_text(_html(title, results, figures, tables, description, gallery))
     return page

@@ -131,6 +131,7 @@ LAYERS = {
     "_plotting.selection": "figures",
     "_plotting.studies": "figures",
     "report": "report",
+    "_report_page": "report",
 }
 
 

@@ -21,6 +21,7 @@ from sklearn_ais.model_selection import (
     compare_selection_controls,
     noise_ceiling,
 )
+from sklearn_ais.model_selection._ceiling import LABELS as CEILING_LABELS
 from sklearn_ais.report import write_report
 
 N_IMAGES = 30
@@ -82,8 +83,18 @@ def test_statistics_passed_by_the_user(study, tmp_path):
     assert (tmp_path / "selection_controls.png").stat().st_size > 0
     text = page.read_text()
     assert "Retained, 90% bootstrap CI over images" in text
-    assert "Noise ceiling: mean matrix, Spearman-Brown reliability" in text
     assert "No noise ceiling was computed" not in text
+    # The ceiling's numbers in a table of their own section, not the summary.
+    start = text.index("<h2>Noise ceiling</h2>")
+    section = text[start : text.index("<h2>", start + 1)]
+    for column, label in CEILING_LABELS.items():
+        assert f"<th>{label}</th><td>{means[column]:.4f}</td>" in section
+    assert "Spearman-Brown reliability" not in text[:start]
+    # Every figure a PNG for the page and an SVG beside it, linked.
+    for png in tmp_path.glob("*.png"):
+        svg = png.with_suffix(".svg")
+        assert svg.read_text().lstrip().startswith("<?xml"), svg.name
+        assert f'<a href="{svg.name}">{svg.name}</a>' in text
 
 
 def test_no_ceiling_note(study, tmp_path):
