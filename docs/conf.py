@@ -1,6 +1,8 @@
 """Sphinx configuration: API reference from the docstrings, examples gallery.
 
-Build: ``sphinx-build -W -b html docs docs/_build/html`` (README, Development).
+Build: ``sphinx-build -W -b html docs docs/_build/html`` (docs/developers.rst);
+add ``-D sphinx_gallery_conf.plot_gallery=0`` to build without running the
+gallery's examples.
 Nothing is downloaded while building: no intersphinx, the theme's assets ship
 with it, and MathJax is copied into the build (sphinx-mathjax-offline), so
 the equations render without a network too.
@@ -58,9 +60,14 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(int|float|str|bool|dict|list|tuple|callable|object|bytes)"),
 ]
 
-# autodoc / autosummary: one page per public name.
+# autodoc / autosummary: one page per public name, titled by its qualified
+# name (docs/_templates/autosummary), so the sidebar reads
+# ``sklearn_ais.cli.main`` rather than a bare ``main``; a class page's own
+# contents list its methods by their names alone (``fit()``), which fit the
+# narrow right-hand column.
 autosummary_generate = True
 autodoc_typehints = "none"
+toc_object_entries_show_parents = "hide"
 
 
 def _skip_foreign_member(app, what, name, obj, skip, options):
@@ -116,6 +123,10 @@ def setup(app):
     # After sphinx-gallery's own builder-inited handler (priority 500).
     app.connect("builder-inited", _run_times_on_thumbnails, priority=900)
     app.add_css_file("run_time.css")
+    # Code cells that wrap, the landing page's cards.
+    app.add_css_file("sklearn_ais.css")
+    # Qualified names in the sidebar wrap after a dot, not inside a word.
+    app.add_js_file("qualified_names.js")
 
 
 # numpydoc: the class templates list the methods; numpydoc adds no second list.
@@ -148,9 +159,15 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn_ais {release}"
 html_theme_options = {
+    # Every top-level page in the navigation bar, none in a "More" menu; the
+    # search as an icon, so that they fit on one line.
+    "header_links_before_dropdown": 7,
+    "navbar_persistent": ["search-button"],
     "navbar_end": ["navbar-icon-links"],
     "show_prev_next": False,
     "secondary_sidebar_items": ["page-toc"],
+    # A class page's methods listed under it in the page's contents.
+    "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": [],
 }
