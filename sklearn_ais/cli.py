@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 from PIL import Image
 from sklearn.model_selection import RepeatedKFold
 
 from . import __version__
+from ._demo import DATA_SIZES, DEMOS, ground_truth
 from ._files import ReportFolderError, check_report_folder, report_lock
 from ._human import read_target
 from .io import (
@@ -32,6 +32,7 @@ from .io import (
     subject_files,
 )
 from .model_selection import FullVsRetained, run_study
+from .report import GALLERY_SIZE
 from .selection import AISFeatureMapSelector
 
 __all__ = ["main"]
@@ -76,55 +77,6 @@ DEMO_OUT = "sklearn_ais_demo_report"
 # demo (docs/design.md has the measurement).
 RANDOM_DRAWS = 10
 BOOTSTRAP = 500
-
-
-def _synthetic_demo(args):
-    from .datasets import make_alignment_problem
-
-    X, H, relevant = make_alignment_problem(
-        n_images=DATA_SIZES["synthetic"],
-        n_maps=512,
-        n_relevant=16,
-        random_state=args.seed,
-    )
-    print(
-        "Synthetic problem: 120 images x 512 pooled feature maps, 16 of which "
-        "carry the attributes people compare (noise 0.5)."
-    )
-    return {"X": X, "y": H, "images": None, "relevant": relevant}
-
-
-def _images_demo(args):
-    from .datasets import make_comparison_images
-    from .featurizers import EfficientNetLite0Featurizer
-
-    # The thin-bar distractor: with it the retained maps beat the full network
-    # out of sample (p about 1e-8 at seed 0); with a distractor object as
-    # large as the relevant one, selection gains nothing (0.297 vs 0.299, p =
-    # 0.83, measured), a harder problem kept for the heatmap examples.
-    data = make_comparison_images(
-        n_images=DATA_SIZES["images"],
-        image_size=128,
-        distractor="bar",
-        random_state=args.seed,
-    )
-    print(
-        "Generated images: 96 pictures, each with an object whose shape and colour "
-        "drive the generated human similarities, and a thin distractor bar."
-    )
-    print("Network: EfficientNet-Lite0 with its ImageNet weights, 1280 maps, GAP head.")
-    # The featurizer learns nothing from the images, so the maps are computed
-    # once (with the ids of the images); cross-validation then slices them
-    # (they keep their head and ids).
-    images = pd.Series(list(data.images), index=data.similarity.index)
-    maps = EfficientNetLite0Featurizer(verbose=args.verbose).fit_transform(images)
-    return {"X": maps, "y": data.similarity, "images": images, "relevant": None}
-
-
-DEMOS = {"images": _images_demo, "synthetic": _synthetic_demo}
-# Number of images of each demo's data set, known before it is made, so that
-# --folds is checked before any work.
-DATA_SIZES = {"images": 96, "synthetic": 120}
 
 
 def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more):
@@ -214,20 +166,22 @@ def _parameters(args):
 
 
 def demo(args):
-    """``sklearn-ais demo``: the study of an embedded data set, reported."""
+    """``sklearn-ais demo``: the study of an embedded data set, reported.
+
+    The data set's known truth (the relevant maps, or the objects' masks) is
+    checked once: printed, and passed to the report.
+    """
     data = DEMOS[args.data](args)
     study = _study(data["X"], data["y"], args)
-    if data["relevant"] is not None:
-        relevant = data["relevant"]
-        top = set(study.selector.ais_ranking_.argsort()[: len(relevant)])
-        print(
-            f"Relevant maps among the top {len(relevant)} by AIS: "
-            f"{len(top & set(relevant))}/{len(relevant)}."
-        )
+    truth = ground_truth(data, study)
+    for label, value in truth.items():
+        print(f"{label}: {value}.")
     return _write_report(
         args,
         study,
         images=data["images"],
+        outlines=data.get("masks"),
+        ground_truth=truth,
         seeds={"data": args.seed, "cv": args.seed, "controls": args.seed},
         title=f"sklearn-ais demo ({args.data})",
         ceiling_note="the demo's data set has no per-subject matrices",
@@ -254,6 +208,8 @@ def run(args):
     y = read_similarity(args.similarity, ids_file=args.ids, variable=args.variable)
     reading, reason = read_target(y, target=args.target, cli=True)
     print(f"Reading of y: {reading} ({reason}).")
+    if args.gallery is not None:
+        _check_gallery(args.gallery, y.index)
     images = match_images(args.images, list(y.index))
     subjects, subjects_target = None, "auto"
     if args.subjects is not None:
@@ -288,11 +244,22 @@ def run(args):
         args,
         study,
         images=images,
+        gallery=args.gallery,
         seeds={"cv": args.seed, "controls": args.seed},
         inputs=inputs,
         title=f"sklearn-ais run: {Path(args.similarity).name}",
         ceiling_note="no per-subject matrices were given (--subjects)",
     )
+
+
+def _check_gallery(gallery, ids):
+    """``--gallery``'s ids are the matrix's, checked before any image is read."""
+    from .report import check_gallery
+
+    try:
+        check_gallery(gallery, ids, name="argument --gallery")
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _check_matrix(y, args):
@@ -398,7 +365,6 @@ def _build_parser():
         demo_parser,
         seed_help="seed of the generated data set, the folds, the random "
         "subsets and the bootstrap",
-        verbose=0,
     )
     demo_parser.set_defaults(func=demo)
 
@@ -484,16 +450,24 @@ def _build_parser():
         help="what the per-subject matrices hold (may differ from --target); "
         "auto reads their diagonals; default: %(default)s",
     )
+    run_parser.add_argument(
+        "--gallery",
+        nargs="+",
+        default=None,
+        metavar="ID",
+        help="ids of the images whose heatmaps the report's gallery shows; "
+        f"default: {GALLERY_SIZE} images at evenly spaced ranks of their "
+        "per-image 2OI (the full model's), from the lowest to the highest",
+    )
     _add_protocol_options(
         run_parser,
         seed_help="seed of the folds, the random subsets and the bootstrap",
-        verbose=1,
     )
     run_parser.set_defaults(func=run)
     return parser
 
 
-def _add_protocol_options(parser, *, seed_help, verbose):
+def _add_protocol_options(parser, *, seed_help):
     parser.add_argument(
         "--folds",
         type=_integer(2),
@@ -537,13 +511,24 @@ def _add_protocol_options(parser, *, seed_help, verbose):
     parser.add_argument(
         "--verbose",
         type=_integer(0),
-        default=verbose,
-        help="0: quiet; 1: progress bars; default: %(default)s",
+        default=None,
+        help="0: quiet; 1: progress bars; default: progress bars when stderr "
+        "is a terminal, none when it is not (a log file, CI)",
     )
 
 
+def _interactive():
+    """Whether stderr, where progress bars go, is a terminal."""
+    stream = sys.stderr
+    return stream is not None and stream.isatty()
+
+
 def _check_args(args):
-    """Checks that need several options or the data set's size."""
+    """Checks that need several options or the data set's size; the
+    verbosity both commands share by default (progress bars on a terminal
+    only)."""
+    if args.verbose is None:
+        args.verbose = int(_interactive())
     if args.command == "demo":
         n_images = DATA_SIZES[args.data]
         _check_folds(args, n_images, f"the {n_images} images of --data {args.data}")

@@ -123,12 +123,16 @@ def test_synthetic_demo_runs(capsys, tmp_path, monkeypatch):
     assert f"Report: {report / 'index.html'}" in out
     # No explainer on a feature matrix: no heatmaps, no per-image table; no
     # per-subject matrices: no ceiling.
+    figures = {
+        "full_vs_retained",
+        "selection_path",
+        "ais_distribution",
+        "selection_controls",
+    }
     assert {p.name for p in report.iterdir()} == {
         "index.html",
-        "full_vs_retained.png",
-        "selection_path.png",
-        "ais_distribution.png",
-        "selection_controls.png",
+        *(f"{name}.png" for name in figures),
+        *(f"{name}.svg" for name in figures),
         "folds.csv",
         "maps.csv",
         "controls.csv",
@@ -143,9 +147,38 @@ def test_synthetic_demo_runs(capsys, tmp_path, monkeypatch):
     }
     page = (report / "index.html").read_text()
     assert "No noise ceiling was computed: the demo's data set has no" in page
-    parameters = json.loads((report / "manifest.json").read_text())["parameters"]
+    manifest = json.loads((report / "manifest.json").read_text())
+    parameters = manifest["parameters"]
     assert parameters["random_draws"] == cli.RANDOM_DRAWS
     assert parameters["bootstrap"] == cli.BOOTSTRAP
+    # stderr is captured, not a terminal: no progress bars by default.
+    assert parameters["verbose"] == 0 and manifest["gallery"] is None
+    # The known truth, computed once: the line printed is the report's.
+    ((label, value),) = results["ground_truth"].items()
+    assert label == "Relevant maps among the top 16 by AIS"
+    assert f"{label}: {value}." in out
+    found, total = map(int, value.split("/"))
+    assert total == 16 and found >= 12
+    assert f"<th>{label}</th><td>{value}</td>" in page
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["demo"], ["run", "--images", "i", "--similarity", "s.csv", "--out", "o"]],
+)
+@pytest.mark.parametrize("terminal", [True, False])
+def test_verbosity_follows_the_terminal(monkeypatch, command, terminal):
+    """Progress bars by default only where stderr is a terminal; --verbose
+    overrides either way; run and demo alike."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    parser = cli._build_parser()
+    for extra, expected in (([], int(terminal)), (["--verbose", "0"], 0)):
+        args = parser.parse_args([*command, *extra])
+        cli._check_args(args)
+        assert args.verbose == expected
+    args = parser.parse_args([*command, "--verbose", "1"])
+    cli._check_args(args)
+    assert args.verbose == 1
 
 
 def test_command_in_a_subprocess():
@@ -182,6 +215,8 @@ REPORT_FILES = {
     "manifest.json",
 }
 N_SUBJECTS = 4
+# Three of the twelve generated images' ids, not in their order.
+GALLERY = ["img7", "img0", "img3"]
 
 
 def _export(data, root):
@@ -277,6 +312,12 @@ def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
     figures = ("full_vs_retained", "selection_path", "ais_distribution", "heatmaps")
     for name in (*figures, "selection_controls"):
         assert f'src="{name}.png"' in page
+        assert (out / f"{name}.svg").stat().st_size > 0
+    # The default gallery spreads over the images by their per-image 2OI,
+    # lowest first: all 12 here (fewer than 16), in the order of images.csv's.
+    assert manifest["gallery"]["rule"] == "spread"
+    by_score = images.sort_values("full_2oi", kind="stable")["id"].tolist()
+    assert manifest["gallery"]["ids"] == by_score
     _same_statistics_as_the_api(out, maps, data, results, page)
     # No --subjects: no ceiling, and the page says why.
     assert results["noise_ceiling"]["computed"] is False
@@ -363,7 +404,9 @@ def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
     reports = {}
     for name, path in (("folder", folder), ("npy", npy)):
         reports[name] = tmp_path / name
-        assert _run(study, reports[name], "--subjects", str(path), *fast) == 0
+        gallery = ["--gallery", *GALLERY] if name == "npy" else []
+        argv = ["--subjects", str(path), *fast, *gallery]
+        assert _run(study, reports[name], *argv) == 0
         capsys.readouterr()
 
     cv = RepeatedKFold(n_splits=2, n_repeats=1, random_state=0)
@@ -384,12 +427,17 @@ def test_run_with_subjects_shows_the_noise_ceiling(study, tmp_path, capsys):
         page = (out / "index.html").read_text()
         lower = ceiling["lower"]["value"]
         assert (
-            "Noise ceiling: one subject vs the mean of the others (lower)</th>"
+            "<th>one subject vs the mean of the others (lower)</th>"
             f"<td>{lower:.4f}" in page
         )
         assert "bootstrap CI" not in page  # --bootstrap 0
     manifest = json.loads((reports["folder"] / "manifest.json").read_text())
     assert len(manifest["inputs"]["subjects"]) == N_SUBJECTS
+    # --gallery (the npy run): the chosen images, in the order given.
+    gallery = json.loads((reports["npy"] / "manifest.json").read_text())["gallery"]
+    assert gallery == {"rule": "chosen", "ids": GALLERY, "outlines": []}
+    page = (reports["npy"] / "index.html").read_text()
+    assert "The images chosen (--gallery" in page
     assert manifest["parameters"]["random_draws"] == 2
 
 
@@ -856,6 +904,21 @@ def test_hints_use_the_command_lines_syntax(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert "--missing ignore" in err and "missing='ignore'" not in err
+
+
+def test_an_unknown_gallery_id_is_refused_before_any_work(
+    tmp_path, capsys, monkeypatch
+):
+    _never_featurized(monkeypatch)
+    images, path = _user_files(tmp_path)
+    out = tmp_path / "report"
+    status = _run({"images": images, "matrix": path}, out, "--gallery", "img1", "cat")
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "sklearn-ais: error: argument --gallery: unknown image ids 'cat'; the 6 "
+        "images' ids are 'img0', 'img1', 'img2', 'img3', 'img4', ..."
+    ]
+    assert not out.exists()
 
 
 def test_cli_words():

@@ -80,6 +80,7 @@ LAYERS = {
     "_generated_images": "data sets",
     "_mur92": "data sets",
     "cli": "command line",
+    "_demo": "command line",
     "__main__": "command line",
     "analysis": "figures",
     **{
