@@ -216,7 +216,7 @@ REPORT_FILES = {
 }
 N_SUBJECTS = 4
 # Three of the twelve generated images' ids, not in their order.
-GALLERY = ["img7", "img0", "img3"]
+GALLERY = ["img007", "img000", "img003"]
 
 
 def _export(data, root):
