@@ -88,6 +88,7 @@ LAYERS = {
         for module in (
             "_agreement",
             "_ais_statistics",
+            "_competitors",
             "_localization",
             "_reliability",
             "_saliency",

@@ -10,6 +10,7 @@ curves) and reliability.
 
 from ._agreement import heatmap_match, match_entropy_correlation, softmax_entropy
 from ._ais_statistics import ais_statistics, compare_ais
+from ._competitors import gradcam_heatmaps, gradient_heatmaps, mean_map_heatmaps
 from ._faithfulness import deletion_auc, deletion_curves
 from ._localization import (
     localization_table,
@@ -30,9 +31,12 @@ __all__ = [
     "compare_ais",
     "deletion_auc",
     "deletion_curves",
+    "gradcam_heatmaps",
+    "gradient_heatmaps",
     "heatmap_match",
     "localization_table",
     "match_entropy_correlation",
+    "mean_map_heatmaps",
     "pointing_game",
     "randomization_check",
     "relative_risk",
