@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import KFold
 
-from sklearn_ais import AISFeatureMapSelector
-from sklearn_ais.datasets import make_alignment_problem
+from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer
+from sklearn_ais.datasets import make_alignment_problem, make_comparison_images
 from sklearn_ais.model_selection import (
     PairShuffleSplit,
     bootstrap_2oi,
@@ -25,6 +25,8 @@ from sklearn_ais.model_selection._ceiling import LABELS as CEILING_LABELS
 from sklearn_ais.report import write_report
 
 N_IMAGES = 30
+# On 12 images an image may have no map of positive AIS: its heatmap is zeros.
+ZERO_HEATMAPS = pytest.mark.filterwarnings("ignore:.*no map with a positive AIS")
 
 
 @pytest.fixture(scope="module")
@@ -276,3 +278,86 @@ def test_the_evidence_side_by_side(study, tmp_path):
     assert "Across 6 subjects: Wilcoxon signed-rank" in text
     assert "Dual bootstrap over subjects and images" in text
     assert "How to read these" in text
+
+
+@pytest.fixture(scope="module")
+def generated():
+    """Generated images with their objects' masks, random spatial maps."""
+    data = make_comparison_images(n_images=12, image_size=48, random_state=0)
+    maps = np.random.default_rng(0).uniform(size=(12, 16, 4, 4)).astype(np.float32)
+    y = data.similarity
+    result = compare_full_vs_retained(
+        AISFeatureMapSelector(), maps, y, cv=KFold(3, shuffle=True, random_state=0)
+    )
+    return {
+        "data": data,
+        "selector": AISFeatureMapSelector().fit(maps, y),
+        "explainer": AISHeatmapExplainer(featurizer="passthrough").fit(maps, y),
+        "result": result,
+        "images": pd.Series(list(data.images), index=y.index),
+    }
+
+
+@ZERO_HEATMAPS
+def test_the_gallery_spreads_over_the_per_image_2oi(generated, tmp_path):
+    explainer = generated["explainer"]
+    data = generated["data"]
+    page = write_report(
+        tmp_path,
+        selector=generated["selector"],
+        result=generated["result"],
+        explainer=explainer,
+        images=generated["images"],
+        n_heatmaps=4,
+        outlines={
+            "relevant object": data.relevant_masks,
+            "distractor": data.distractor_masks,
+        },
+    )
+    gallery = json.loads((tmp_path / "manifest.json").read_text())["gallery"]
+    # Ranks 0, 4, 7 and 11 of 12 (np.linspace(0, 11, 4) rounded), lowest first.
+    order = np.argsort(explainer.full_score_per_image_, kind="stable")
+    expected = [str(explainer.ids_[i]) for i in order[[0, 4, 7, 11]]]
+    assert gallery == {
+        "rule": "spread",
+        "ids": expected,
+        "outlines": ["relevant object", "distractor"],
+    }
+    text = page.read_text()
+    assert "Images at evenly spaced ranks of their per-image 2OI" in text
+    assert "Outlined: relevant object, distractor." in text
+    assert (tmp_path / "heatmaps.svg").stat().st_size > 0
+
+
+@ZERO_HEATMAPS
+def test_the_gallery_shows_the_chosen_ids(generated, tmp_path):
+    ids = [str(i) for i in generated["explainer"].ids_]
+    common = {
+        "selector": generated["selector"],
+        "result": generated["result"],
+        "explainer": generated["explainer"],
+        "images": generated["images"],
+    }
+    write_report(tmp_path, gallery=[ids[5], ids[2]], **common)
+    gallery = json.loads((tmp_path / "manifest.json").read_text())["gallery"]
+    assert gallery == {"rule": "chosen", "ids": [ids[5], ids[2]], "outlines": []}
+    with pytest.raises(
+        ValueError,
+        match=r"gallery: unknown image ids 'cat'; the 12 images' ids are "
+        f"'{ids[0]}', '{ids[1]}', '{ids[2]}', '{ids[3]}', '{ids[4]}', ...",
+    ):
+        write_report(tmp_path / "other", gallery=["cat"], **common)
+    with pytest.raises(ValueError, match=r"outlines\['relevant object'\] has 2"):
+        write_report(
+            tmp_path / "other",
+            outlines={"relevant object": generated["data"].relevant_masks[:2]},
+            **common,
+        )
+    with pytest.raises(ValueError, match="gallery and outlines need the heatmaps"):
+        write_report(
+            tmp_path / "other",
+            selector=generated["selector"],
+            result=generated["result"],
+            gallery=[ids[0]],
+        )
+    assert not (tmp_path / "other").exists()
