@@ -129,6 +129,7 @@ LAYERS = {
     "plotting": "figures",
     "_plotting": "figures",
     "_plotting.common": "figures",
+    "_plotting.faithfulness": "figures",
     "_plotting.heatmaps": "figures",
     "_plotting.selection": "figures",
     "_plotting.studies": "figures",

@@ -23,6 +23,8 @@ POSITIONAL = {
     "main": ("argv",),
     # The folder it writes, as savefig(fname, *).
     "write_report": ("out_dir",),
+    # The figure and the file it writes, as savefig(fname, *).
+    "save_figure": ("figure", "path"),
     # The folder it reads, as load_files(container_path, *).
     "load_peterson2018": ("root",),
     # The maps an array holds.

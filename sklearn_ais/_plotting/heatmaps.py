@@ -1,9 +1,15 @@
-"""Heatmaps on their images, and against saliency maps."""
+"""Heatmaps on their images, with known regions outlined."""
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .common import _grid, _pixels, _single_axes
+from .common import (
+    CYCLE,
+    PALETTE,
+    _grid,
+    _style,
+    condition_colour,
+)
 
 # The longest side, in pixels, at which a heatmap grid draws each image and
 # its heatmap: a panel of a few inches needs no more, and a 24-megapixel
@@ -21,7 +27,8 @@ def _shown_size(size, max_size):
 
 
 def _thumbnail(image, max_size):
-    """An image as shown, ``(H, W, 3)`` float32 in [0, 1], at most ``max_size``.
+    """An image as shown, ``(H, W, 3)`` float32 in [0, 1], at most ``max_size``,
+    and its own ``(height, width)``.
 
     Decoded at its own size (one image at a time) and scaled down before it
     becomes floats.
@@ -31,7 +38,8 @@ def _thumbnail(image, max_size):
     from .._images import decode_image
 
     pixels = np.moveaxis(decode_image(image).numpy(), 0, -1)
-    height, width = _shown_size(pixels.shape[:2], max_size)
+    size = pixels.shape[:2]
+    height, width = _shown_size(size, max_size)
     if (height, width) != pixels.shape[:2]:
         channels = [pixels] if pixels.dtype == np.uint8 else np.moveaxis(pixels, -1, 0)
         small = [
@@ -44,15 +52,84 @@ def _thumbnail(image, max_size):
         ]
         pixels = small[0] if pixels.dtype == np.uint8 else np.stack(small, axis=-1)
     if pixels.dtype == np.uint8:
-        return pixels.astype(np.float32) / np.float32(255)
-    return np.clip(pixels, 0, 1).astype(np.float32)
+        return pixels.astype(np.float32) / np.float32(255), size
+    return np.clip(pixels, 0, 1).astype(np.float32), size
+
+
+def _check_outlines(outlines, n):
+    """``{label: [bool masks]}``, one 2-D mask per shown image, or ValueError."""
+    if not isinstance(outlines, dict):
+        raise TypeError(
+            "outlines must be a dict mapping a label to one boolean mask per "
+            f"image; got {type(outlines).__name__}."
+        )
+    checked = {}
+    for label, masks in outlines.items():
+        masks = [np.asarray(m) for m in masks]
+        if len(masks) != n:
+            raise ValueError(
+                f"outlines[{label!r}] has {len(masks)} masks for {n} images shown."
+            )
+        for k, mask in enumerate(masks):
+            if mask.ndim != 2:
+                raise ValueError(
+                    f"outlines[{label!r}][{k}] has shape {mask.shape}; a mask is "
+                    "(height, width)."
+                )
+        checked[str(label)] = [m.astype(bool) for m in masks]
+    return checked
+
+
+def _outline_styles(labels, contour_kwargs):
+    """A contour style per label: the palette's colour, one line style each."""
+    spare = iter(c for c in CYCLE if c not in (PALETTE["retained"],))
+    styles = {}
+    for k, label in enumerate(labels):
+        colour = condition_colour(label) or next(spare, "w")
+        defaults = {
+            "colors": [colour],
+            "linewidths": 1.6,
+            "linestyles": ("solid", "dashed", "dotted", "dashdot")[k % 4],
+        }
+        styles[label] = _style(defaults, contour_kwargs)
+    return styles
+
+
+def _draw_outline(axis, mask, shown, style):
+    """The mask's edge as a contour, stretched over ``shown`` = (height, width).
+
+    A white halo keeps the line visible over any image and heatmap.
+    """
+    from matplotlib import patheffects
+    from PIL import Image
+
+    mask = mask.astype(np.float32)
+    height, width = shown
+    if max(mask.shape) > 2 * max(shown):
+        # A photo's mask: traced at the size drawn, not its millions of pixels.
+        mask = np.asarray(
+            Image.fromarray(mask).resize((width, height), Image.Resampling.BILINEAR)
+        )
+    rows, cols = mask.shape
+    # Pixel centres of the mask, in the drawn image's pixel coordinates.
+    x = (np.arange(cols) + 0.5) * (width / cols) - 0.5
+    y = (np.arange(rows) + 0.5) * (height / rows) - 0.5
+    contour = axis.contour(x, y, mask, levels=[0.5], **style)
+    halo = [patheffects.withStroke(linewidth=3, foreground="w")]
+    # A Collection from matplotlib 3.8; a list of them before.
+    for artist in getattr(contour, "collections", None) or [contour]:
+        artist.set_path_effects(halo)
+    return contour
 
 
 class HeatmapDisplay:
-    """A grid of heatmaps, overlaid on their images (warm = important).
+    """A grid of heatmaps, overlaid on their images (bright = important).
 
     Each heatmap is drawn over its image with one colour scale for the grid
-    and a colour bar; titles name the images (their ids by default).
+    (a perceptually uniform colour map, ``"inferno"`` by default) and a
+    colour bar; titles name the images (their ids by default). Known regions
+    (a relevant object, a distractor) can be outlined, a legend entry each.
+    The image layers are rasterized, so that SVG and PDF files stay small.
 
     Parameters
     ----------
@@ -75,10 +152,15 @@ class HeatmapDisplay:
         The heatmap artists.
     colorbar_ : matplotlib.colorbar.Colorbar
         The colour bar (one scale: heatmaps are normalised per image).
+    outlines_ : dict of str to list of matplotlib.contour.ContourSet
+        The outlines drawn, per label, one per image; empty without.
+    legend_ : matplotlib.legend.Legend or None
+        The outlines' legend, below the last image; None without outlines.
 
     See Also
     --------
     sklearn_ais.AISHeatmapExplainer : Computes the heatmaps.
+    sklearn_ais.datasets.make_comparison_images : Images with known masks.
 
     Examples
     --------
@@ -98,7 +180,15 @@ class HeatmapDisplay:
 
     @classmethod
     def from_estimator(
-        cls, explainer, images=None, *, indices=None, max_size=MAX_SIZE, **plot_params
+        cls,
+        explainer,
+        images=None,
+        *,
+        indices=None,
+        max_size=MAX_SIZE,
+        outlines=None,
+        ax=None,
+        **plot_params,
     ):
         """Plot a fitted :class:`~sklearn_ais.AISHeatmapExplainer`'s heatmaps.
 
@@ -117,8 +207,16 @@ class HeatmapDisplay:
         max_size : int or None, default=512
             The longest side, in pixels, of each image and heatmap drawn (the
             image's shape kept); None draws them at the images' full size.
+        outlines : dict of str to sequence of ndarray, or None, default=None
+            Regions to outline, ``{label: masks}`` with one boolean mask per
+            image shown (in the order of ``indices``) at that image's size,
+            for example ``{"relevant object": ..., "distractor": ...}`` from
+            :func:`~sklearn_ais.datasets.make_comparison_images`.
+        ax : matplotlib Axes, array of Axes or None, default=None
+            Axes to draw into, at least one per image; None makes a figure.
         **plot_params : dict
-            Passed to :meth:`plot` (``ax``, ``n_cols``, ``alpha``, ``cmap``).
+            Passed to :meth:`plot` (``n_cols``, ``alpha``, ``cmap``, style
+            dicts).
 
         Returns
         -------
@@ -152,9 +250,20 @@ class HeatmapDisplay:
             for i, size in zip(indices, sizes)
         ]
         display = cls(heatmaps=heatmaps, images=chosen, titles=titles)
-        return display.plot(max_size=max_size, **plot_params)
+        return display.plot(ax=ax, max_size=max_size, outlines=outlines, **plot_params)
 
-    def plot(self, *, ax=None, n_cols=4, alpha=0.5, cmap="jet", max_size=MAX_SIZE):
+    def plot(
+        self,
+        *,
+        ax=None,
+        n_cols=4,
+        alpha=0.5,
+        cmap="inferno",
+        max_size=MAX_SIZE,
+        outlines=None,
+        imshow_kwargs=None,
+        contour_kwargs=None,
+    ):
         """Draw the grid.
 
         Parameters
@@ -165,394 +274,99 @@ class HeatmapDisplay:
             Columns of a new figure.
         alpha : float, default=0.5
             Opacity of the heatmaps over the images.
-        cmap : str, default="jet"
-            Colour map (warm = important).
+        cmap : str or Colormap, default="inferno"
+            Colour map, bright = important; perceptually uniform by default
+            (``"viridis"``, ``"magma"`` alike; ``"jet"`` if you must).
         max_size : int or None, default=512
             The longest side, in pixels, at which each image is drawn (scaled
             down, its shape kept); None draws the images at full size.
+        outlines : dict of str to sequence of ndarray, or None, default=None
+            Regions to outline, ``{label: masks}`` with one boolean mask per
+            heatmap at its image's size (stretched over the heatmap without
+            images); drawn as contour lines in the palette's colours (one
+            line style per label), with a legend.
+        imshow_kwargs : dict or None, default=None
+            Style of the heatmap layers (``Axes.imshow``).
+        contour_kwargs : dict or None, default=None
+            Style of every outline (``Axes.contour``: ``colors``,
+            ``linewidths``, ``linestyles``).
 
         Returns
         -------
         self : HeatmapDisplay
-            With ``figure_``, ``axes_``, ``overlays_`` and ``colorbar_`` set.
+            With ``figure_``, ``axes_``, ``overlays_``, ``colorbar_``,
+            ``outlines_`` and ``legend_`` set.
         """
-
         n = len(self.heatmaps)
+        outlines = {} if outlines is None else _check_outlines(outlines, n)
         figure, axes = _grid(n, ax, n_cols, (2.6, 2.6), "heatmaps")
         high = max(float(np.max(h)) for h in self.heatmaps) if n else 1.0
         low = min(float(np.min(h)) for h in self.heatmaps) if n else 0.0
         # Signed heatmaps get a scale symmetric around zero.
         vmin, vmax = (-max(high, -low), max(high, -low)) if low < 0 else (0.0, high)
         vmax = vmax if vmax > vmin else vmin + 1.0
-        overlays = []
+        styles = _outline_styles(list(outlines), contour_kwargs)
+        overlays, drawn = [], {label: [] for label in outlines}
         for i, heatmap in enumerate(self.heatmaps):
             axis = axes[i]
-            extent = None
+            extent, shown = None, np.shape(heatmap)
             if self.images is not None:
-                pixels = _thumbnail(self.images[i], max_size)
-                axis.imshow(pixels)
+                pixels, size = _thumbnail(self.images[i], max_size)
+                axis.imshow(pixels, rasterized=True)
                 # The heatmap covers the whole image, at whatever resolution.
-                height, width = pixels.shape[:2]
-                extent = (-0.5, width - 0.5, height - 0.5, -0.5)
-            overlays.append(
-                axis.imshow(
-                    heatmap,
-                    cmap=cmap,
-                    alpha=alpha if self.images is not None else 1.0,
-                    vmin=vmin,
-                    vmax=vmax,
-                    extent=extent,
-                )
-            )
+                shown = pixels.shape[:2]
+                extent = (-0.5, shown[1] - 0.5, shown[0] - 0.5, -0.5)
+            defaults = {
+                "cmap": cmap,
+                "alpha": alpha if self.images is not None else 1.0,
+                "vmin": vmin,
+                "vmax": vmax,
+                "extent": extent,
+                "rasterized": True,
+            }
+            overlays.append(axis.imshow(heatmap, **_style(defaults, imshow_kwargs)))
+            for label, masks in outlines.items():
+                if self.images is not None and masks[i].shape != tuple(size):
+                    raise ValueError(
+                        f"outlines[{label!r}][{i}] has shape {masks[i].shape}; "
+                        f"its image is {tuple(size)}."
+                    )
+                drawn[label].append(_draw_outline(axis, masks[i], shown, styles[label]))
             if self.titles is not None:
                 axis.set_title(self.titles[i], fontsize=9)
             axis.axis("off")
         self.colorbar_ = figure.colorbar(
             overlays[0], ax=list(axes), shrink=0.8, label="AIS-weighted activation"
         )
+        self.legend_ = _outline_legend(axes[n - 1], styles) if outlines else None
         self.figure_, self.axes_, self.overlays_ = figure, axes, overlays
+        self.outlines_ = drawn
         return self
 
 
-class SaliencyComparisonDisplay:
-    """Where the AIS heatmap and a saliency map put their top regions.
+def _outline_legend(axis, styles):
+    """A legend entry per outlined label, below the last image."""
+    from matplotlib.lines import Line2D
 
-    The paper's overlay: on each image, the contours of the top 5, 10 and
-    15 % of the AIS heatmap (solid) and of the saliency map (dashed), with
-    the relative risk of the AIS region inside versus outside the salient
-    region at each size in the title.
+    def first(colors):
+        return colors if isinstance(colors, str) else colors[0]
 
-    Parameters
-    ----------
-    images : collection of images
-        The images (anything the featurizers read).
-    ais_heatmaps, saliency : sequence of ndarray of shape (height, width)
-        The AIS heatmaps and saliency maps, at the images' sizes.
-    tops : tuple of float, default=(5, 10, 15)
-        Region sizes, in percent of the pixels.
-    titles : list of str or None, default=None
-        A title per image, before the relative risks.
-
-    Attributes
-    ----------
-    figure_ : matplotlib.figure.Figure
-        The figure.
-    axes_ : ndarray of matplotlib.axes.Axes
-        One axes per image.
-    relative_risks_ : ndarray of shape (n_images, len(tops))
-        The relative risks shown.
-
-    See Also
-    --------
-    sklearn_ais.analysis.relative_risk : The numbers in the titles.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.plotting import SaliencyComparisonDisplay
-    >>> image = np.zeros((20, 20, 3), dtype=np.uint8)
-    >>> h = np.add.outer(np.arange(20.0), np.arange(20.0))
-    >>> display = SaliencyComparisonDisplay(
-    ...     images=[image], ais_heatmaps=[h], saliency=[h.T]).plot()
-    >>> display.relative_risks_.shape
-    (1, 3)
-    """
-
-    def __init__(
-        self, *, images, ais_heatmaps, saliency, tops=(5, 10, 15), titles=None
-    ):
-        self.images = images
-        self.ais_heatmaps = ais_heatmaps
-        self.saliency = saliency
-        self.tops = tops
-        self.titles = titles
-
-    def plot(self, *, ax=None, n_cols=4):
-        """Draw the overlays.
-
-        Parameters
-        ----------
-        ax : array of matplotlib Axes or None, default=None
-            At least one per image; None makes a figure.
-        n_cols : int, default=4
-            Columns of a new figure.
-
-        Returns
-        -------
-        self : SaliencyComparisonDisplay
-            With ``figure_``, ``axes_`` and ``relative_risks_`` set.
-        """
-        import matplotlib.pyplot as plt
-
-        from ..analysis import relative_risk, top_region
-
-        n = len(self.ais_heatmaps)
-        figure, axes = _grid(n, ax, n_cols, (3, 3.2), "images")
-        risks = np.column_stack(
-            [
-                relative_risk(self.ais_heatmaps, self.saliency, top=top)
-                for top in self.tops
-            ]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=first(style["colors"]),
+            linewidth=style.get("linewidths", 1.6),
+            linestyle=style.get("linestyles", "solid"),
+            label=label,
         )
-        colours = plt.get_cmap("autumn")(np.linspace(0, 0.8, len(self.tops)))
-        for i in range(n):
-            axis = axes[i]
-            axis.imshow(_pixels(self.images[i]))
-            for top, colour in zip(self.tops, colours):
-                for values, style in (
-                    (self.ais_heatmaps[i], "solid"),
-                    (self.saliency[i], "dashed"),
-                ):
-                    region = top_region(values, percent=top).astype(float)
-                    axis.contour(
-                        region, levels=[0.5], colors=[colour], linestyles=style
-                    )
-            risk_text = ", ".join(
-                f"{top:g}%: {risk:.2g}" for top, risk in zip(self.tops, risks[i])
-            )
-            title = "" if self.titles is None else f"{self.titles[i]}\n"
-            axis.set_title(f"{title}RR {risk_text}", fontsize=8)
-            axis.axis("off")
-        self.figure_, self.axes_, self.relative_risks_ = figure, axes, risks
-        return self
-
-
-class SaliencyPrecisionRecallDisplay:
-    """Precision-recall curves of saliency maps at finding the AIS region.
-
-    The paper's comparison: the target is each AIS heatmap's region at or
-    above a percentile (one curve per percentile, 60, 70, 80 and 90 by
-    default); the saliency map is swept over its percentiles 1, 3, ..., 99.
-    Pooled curves (counts summed over every image) are drawn bold, per-image
-    curves faint when asked.
-
-    Parameters
-    ----------
-    precision, recall : ndarray of shape (n_targets, n_images + 1, n_thresholds)
-        For each AIS percentile, the output of
-        :func:`~sklearn_ais.analysis.saliency_precision_recall`: one row per
-        image, then the pooled row.
-    ais_percentiles : sequence of float
-        The AIS percentiles that define the targets.
-
-    Attributes
-    ----------
-    figure_, ax_ : matplotlib Figure and Axes
-        Where it is drawn.
-    lines_ : list of matplotlib.lines.Line2D
-        The pooled curves, one per AIS percentile.
-
-    See Also
-    --------
-    sklearn_ais.analysis.saliency_precision_recall : The numbers.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ais.plotting import SaliencyPrecisionRecallDisplay
-    >>> rng = np.random.default_rng(0)
-    >>> h = [rng.random((10, 10)) for _ in range(3)]
-    >>> display = SaliencyPrecisionRecallDisplay.from_predictions(h, h)
-    >>> len(display.lines_)
-    4
-    """
-
-    def __init__(self, *, precision, recall, ais_percentiles):
-        self.precision = precision
-        self.recall = recall
-        self.ais_percentiles = ais_percentiles
-
-    @classmethod
-    def from_predictions(
-        cls, ais_heatmaps, saliency, *, ais_percentiles=(60, 70, 80, 90), **plot_params
-    ):
-        """Compute the curves of heatmaps and saliency maps, and plot them.
-
-        Parameters
-        ----------
-        ais_heatmaps, saliency : sequence of ndarray of shape (height, width)
-            AIS heatmaps and saliency maps of the same images, at one size
-            per image.
-        ais_percentiles : sequence of float, default=(60, 70, 80, 90)
-            Percentiles of the AIS heatmaps that define the targets.
-        **plot_params : dict
-            Passed to :meth:`plot`.
-
-        Returns
-        -------
-        SaliencyPrecisionRecallDisplay
-        """
-        from ..analysis import saliency_precision_recall
-
-        curves = [
-            saliency_precision_recall(ais_heatmaps, saliency, ais_percentile=p)
-            for p in ais_percentiles
-        ]
-        display = cls(
-            precision=np.stack([c[0] for c in curves]),
-            recall=np.stack([c[1] for c in curves]),
-            ais_percentiles=tuple(ais_percentiles),
-        )
-        return display.plot(**plot_params)
-
-    def plot(self, *, ax=None, per_image=False):
-        """Draw the curves.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes or None, default=None
-            Where to draw; None makes a figure.
-        per_image : bool, default=False
-            Also draw each image's curves, faint.
-
-        Returns
-        -------
-        self : SaliencyPrecisionRecallDisplay
-            With ``figure_``, ``ax_`` and ``lines_`` set.
-        """
-        ax = _single_axes(ax, (4.5, 4))
-        self.lines_ = []
-        for i, percentile in enumerate(self.ais_percentiles):
-            colour = f"C{i}"
-            if per_image:
-                for p, r in zip(self.precision[i, :-1], self.recall[i, :-1]):
-                    ax.plot(r, p, color=colour, alpha=0.15, linewidth=0.7)
-            (line,) = ax.plot(
-                self.recall[i, -1],
-                self.precision[i, -1],
-                color=colour,
-                linewidth=2,
-                label=f"AIS top {100 - percentile:g} %",
-            )
-            # Chance: a random prediction's precision is the target's share.
-            ax.axhline(1 - percentile / 100, color=colour, linestyle=":", linewidth=1)
-            self.lines_.append(line)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-        ax.set_xlabel("recall of the AIS region")
-        ax.set_ylabel("precision (saliency above a percentile)")
-        ax.legend(frameon=False, title="pooled; dotted: chance")
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
-
-
-class DeletionCurveDisplay:
-    """Faithfulness curves: the test 2OI as pixels are deleted (or kept).
-
-    One line per method (AIS heatmaps, saliency, random), the mean over folds
-    with a band of one standard deviation; the legend gives each method's
-    area under the curve (mean and spread over folds).
-
-    Parameters
-    ----------
-    curves : pandas.DataFrame
-        The output of :func:`~sklearn_ais.analysis.deletion_curves`.
-    keep : bool, default=False
-        Whether the curves keep the top pixels (labels the x axis).
-    label : str, default="cross-fitted"
-        How the heatmaps were obtained, in the title (say "in-sample" for
-        heatmaps of the images they are judged on).
-
-    Attributes
-    ----------
-    figure_, ax_ : matplotlib Figure and Axes
-        Where it is drawn.
-    lines_ : dict of str to matplotlib.lines.Line2D
-        The mean curve of each method.
-    auc_ : pandas.DataFrame
-        The areas (rows folds, columns methods).
-
-    See Also
-    --------
-    sklearn_ais.analysis.deletion_curves : The curves.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from sklearn_ais.plotting import DeletionCurveDisplay
-    >>> curves = pd.DataFrame({"fold": [0, 0, 1, 1], "method": "ais",
-    ...                        "percent": [0.0, 50.0] * 2,
-    ...                        "score": [0.4, 0.2, 0.5, 0.1]})
-    >>> sorted(DeletionCurveDisplay(curves=curves).plot().lines_)
-    ['ais']
-    """
-
-    def __init__(self, *, curves, keep=False, label="cross-fitted"):
-        self.curves = curves
-        self.keep = keep
-        self.label = label
-
-    @classmethod
-    def from_estimator(cls, explainer, images, y, *, plot_params=None, **curve_params):
-        """Compute :func:`~sklearn_ais.analysis.deletion_curves` and plot them.
-
-        Parameters
-        ----------
-        explainer : AISHeatmapExplainer
-            Unfitted.
-        images : collection of images
-            The images.
-        y : DataFrame of shape (n_images, n_images)
-            Human similarities labelled by item ids.
-        plot_params : dict or None, default=None
-            Passed to :meth:`plot`.
-        **curve_params : dict
-            Passed to ``deletion_curves`` (``keep`` labels the figure too).
-
-        Returns
-        -------
-        DeletionCurveDisplay
-        """
-        from ..analysis import deletion_curves
-
-        curves = deletion_curves(explainer, images, y, **curve_params)
-        display = cls(curves=curves, keep=curve_params.get("keep", False))
-        return display.plot(**(plot_params or {}))
-
-    def plot(self, *, ax=None):
-        """Draw the curves.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes or None, default=None
-            Where to draw; None makes a figure.
-
-        Returns
-        -------
-        self : DeletionCurveDisplay
-            With ``figure_``, ``ax_``, ``lines_`` and ``auc_`` set.
-        """
-        from ..analysis import deletion_auc
-
-        ax = _single_axes(ax, (5, 3.5))
-        self.auc_ = deletion_auc(self.curves)
-        summary = self.curves.groupby(["method", "percent"])["score"].agg(
-            ["mean", "std"]
-        )
-        self.lines_ = {}
-        for i, method in enumerate(self.auc_.columns):
-            rows = summary.loc[method].fillna({"std": 0.0})
-            area = self.auc_[method]
-            (line,) = ax.plot(
-                rows.index,
-                rows["mean"],
-                "o-",
-                color=f"C{i}",
-                label=f"{method}: AUC {area.mean():.3f} ± {area.std():.3f}",
-            )
-            ax.fill_between(
-                rows.index,
-                rows["mean"] - rows["std"],
-                rows["mean"] + rows["std"],
-                color=f"C{i}",
-                alpha=0.15,
-            )
-            self.lines_[method] = line
-        action = "kept" if self.keep else "deleted"
-        ax.set_xlabel(f"% of pixels {action}, in each method's order")
-        ax.set_ylabel("2OI of the test images")
-        n_folds = self.curves["fold"].nunique()
-        ax.set_title(f"{self.label}, {n_folds} folds (mean ± sd)", fontsize=9)
-        ax.legend(frameon=False, fontsize=8)
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
+        for label, style in styles.items()
+    ]
+    return axis.legend(
+        handles=handles,
+        loc="upper right",
+        bbox_to_anchor=(1.0, 0.0),
+        frameon=False,
+        fontsize=8,
+        handlelength=2.5,
+    )

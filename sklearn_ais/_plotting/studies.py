@@ -8,7 +8,17 @@ from .._statistics import (
     naive_ttest,
     paired_standard_error,
 )
-from .common import _draw_reference_lines, _grid, _single_axes, noise_ceiling_lines
+from .common import (
+    PALETTE,
+    _colours,
+    _draw_reference_lines,
+    _grid,
+    _legend_outside,
+    _single_axes,
+    _style,
+    ceiling_means,
+    noise_ceiling_lines,
+)
 
 # What the error bars are, for a figure's caption or axis.
 ERROR_BARS = {
@@ -89,34 +99,41 @@ class ArchitectureComparisonDisplay:
         self.frame = frame
 
     @classmethod
-    def from_cv_results(cls, cv_results, **plot_params):
+    def from_cv_results(cls, cv_results, *, ax=None, **plot_params):
         """Plot the table of :func:`~sklearn_ais.model_selection.compare_architectures`.
 
         Parameters
         ----------
         cv_results : pandas.DataFrame
             The table (a row per architecture, data set and fold).
+        ax : matplotlib Axes, array of Axes or None, default=None
+            One axes per data set; None makes a figure.
         **plot_params : dict
-            Passed to :meth:`plot` (``ax``).
+            Passed to :meth:`plot` (style dicts).
 
         Returns
         -------
         ArchitectureComparisonDisplay
         """
-        return cls(frame=cv_results).plot(**plot_params)
+        return cls(frame=cv_results).plot(ax=ax, **plot_params)
 
-    def plot(self, *, ax=None):
+    def plot(self, *, ax=None, bar_kwargs=None, text_kwargs=None):
         """Draw the bars.
 
         Parameters
         ----------
         ax : matplotlib Axes, array of Axes or None, default=None
             One axes per data set; None makes a figure.
+        bar_kwargs : dict or None, default=None
+            Style of both conditions' bars (``Axes.bar``); by default Full
+            and Retained in the palette's colours.
+        text_kwargs : dict or None, default=None
+            Style of the numbers of retained maps (``Axes.annotate``).
 
         Returns
         -------
         self : ArchitectureComparisonDisplay
-            With ``figure_``, ``axes_`` and ``bars_`` set.
+            With ``figure_``, ``axes_``, ``bars_`` and ``legend_`` set.
         """
         missing = {"architecture", "dataset", "full", "retained", "n_retained"}
         missing -= set(self.frame.columns)
@@ -135,38 +152,48 @@ class ArchitectureComparisonDisplay:
                 for g in groups
             ]
             x = np.arange(len(names))
-            for shift, column, colour, label in (
-                (-width / 2, "full", "0.6", "Full"),
-                (width / 2, "retained", "C3", "Retained"),
+            for shift, column, label in (
+                (-width / 2, "full", "Full"),
+                (width / 2, "retained", "Retained"),
             ):
                 means = [g[column].mean() for g in groups]
+                defaults = {"color": PALETTE[column], "label": label, "capsize": 3}
                 self.bars_[(dataset, column)] = axis.bar(
                     x + shift,
                     means,
                     width,
                     yerr=errors,
-                    color=colour,
-                    label=label,
-                    capsize=3,
+                    **_style(defaults, bar_kwargs),
                 )
             for i, g in enumerate(groups):
+                defaults = {
+                    "xytext": (0, 6),
+                    "textcoords": "offset points",
+                    "ha": "center",
+                    "fontsize": 7,
+                }
                 axis.annotate(
                     f"{g['n_retained'].mean():.0f}",
                     (x[i] + width / 2, g["retained"].mean()),
-                    xytext=(0, 6),
-                    textcoords="offset points",
-                    ha="center",
-                    fontsize=7,
+                    **_style(defaults, text_kwargs),
                 )
             axis.set_xticks(x, names, rotation=30, ha="right")
             axis.set_title(str(dataset))
             axis.axhline(0.0, color="0.3", linewidth=0.8)
         axes[0].set_ylabel("test 2OI (mean over folds)")
-        axes[0].legend(frameon=False, fontsize=8)
+        # Outside the last panel: bars and their numbers fill the axes.
+        self.legend_ = _legend_outside(axes[-1], title="numbers: maps retained")
         method = _method(*_frame_sizes(self.frame))
         figure.supxlabel(ERROR_BARS[method], fontsize=7)
         self.figure_, self.axes_ = figure, axes
         return self
+
+
+def _reference(ceiling, reference_lines):
+    """The lines to draw: the ceiling's, then the user's, by label."""
+    lines = dict(noise_ceiling_lines(ceiling) or {})
+    lines.update(reference_lines or {})
+    return lines
 
 
 class FullVsRetainedDisplay:
@@ -174,17 +201,21 @@ class FullVsRetainedDisplay:
 
     Bars of the mean test 2OI of all maps and of the retained maps, with
     paired standard errors, a line per fold, the test in the title and,
-    when given, the noise ceiling's lines. With the folds' sizes the test
-    and the error bars are corrected for folds that share images (the
-    corrected resampled t-test of ``FullVsRetained.ttest``); without them
-    they are the naive ones, and the title says so.
+    when given, the noise ceiling's bounds as lines whose legend (with their
+    values) sits outside the axes. With the folds' sizes the test and the
+    error bars are corrected for folds that share images (the corrected
+    resampled t-test of ``FullVsRetained.ttest``); without them they are the
+    naive ones, and the title says so.
 
     Parameters
     ----------
     full, retained : array-like of shape (n_folds,)
         Test-set 2OI of all maps and of the retained maps, per fold.
     reference_lines : dict of str to float or None, default=None
-        Horizontal dashed lines by label (for example the noise ceiling's).
+        More horizontal lines by label, drawn after the ceiling's.
+    ceiling : NoiseCeiling or None, default=None
+        A :func:`~sklearn_ais.model_selection.noise_ceiling` result on the
+        same folds: its mean bounds are drawn as lines.
     n_train, n_test : float or None, default=None
         Mean numbers of training and test images per fold (pairs for a
         pair-level split); None for the naive test and error bars.
@@ -197,6 +228,15 @@ class FullVsRetainedDisplay:
         The two bars.
     fold_lines_ : list of matplotlib.lines.Line2D
         One line per fold, from Full to Retained.
+    reference_lines_ : list of matplotlib.lines.Line2D
+        The ceiling's and the other horizontal lines.
+    legend_ : matplotlib.legend.Legend or None
+        The lines' legend, outside the axes; None without lines.
+    ceiling_ : dict of str to float or None
+        The ceiling's ``lower``, ``upper`` and ``attenuation_bound``, means
+        over folds (the numbers drawn); None without a ceiling.
+    test_ : TTestResult
+        The test in the title.
 
     See Also
     --------
@@ -213,16 +253,24 @@ class FullVsRetainedDisplay:
     """
 
     def __init__(
-        self, *, full, retained, reference_lines=None, n_train=None, n_test=None
+        self,
+        *,
+        full,
+        retained,
+        reference_lines=None,
+        ceiling=None,
+        n_train=None,
+        n_test=None,
     ):
         self.full = full
         self.retained = retained
         self.reference_lines = reference_lines
+        self.ceiling = ceiling
         self.n_train = n_train
         self.n_test = n_test
 
     @classmethod
-    def from_cv_results(cls, cv_results, *, ceiling=None, **plot_params):
+    def from_cv_results(cls, cv_results, *, ceiling=None, ax=None, **plot_params):
         """Plot a ``FullVsRetained`` result of cross-validation.
 
         Parameters
@@ -232,8 +280,10 @@ class FullVsRetainedDisplay:
         ceiling : NoiseCeiling or None, default=None
             A ``noise_ceiling`` result on the same folds: its means are drawn
             as lines.
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
         **plot_params : dict
-            Passed to :meth:`plot` (``ax``).
+            Passed to :meth:`plot` (style dicts).
 
         Returns
         -------
@@ -243,26 +293,35 @@ class FullVsRetainedDisplay:
         display = cls(
             full=cv_results.full,
             retained=cv_results.retained,
-            reference_lines=noise_ceiling_lines(ceiling),
+            ceiling=ceiling,
             n_train=n_train,
             n_test=n_test,
         )
-        return display.plot(**plot_params)
+        return display.plot(ax=ax, **plot_params)
 
-    def plot(self, *, ax=None):
-        """Draw the bars and the folds.
+    def plot(self, *, ax=None, bar_kwargs=None, fold_kwargs=None, line_kwargs=None):
+        """Draw the bars, the folds and the ceiling.
 
         Parameters
         ----------
         ax : matplotlib Axes or None, default=None
             Where to draw; None makes a figure.
+        bar_kwargs : dict or None, default=None
+            Style of the two bars (``Axes.bar``; by default the palette's
+            Full and Retained colours).
+        fold_kwargs : dict or None, default=None
+            Style of the per-fold lines (``Axes.plot``).
+        line_kwargs : dict or None, default=None
+            Style of the ceiling's and other horizontal lines
+            (``Axes.axhline``).
 
         Returns
         -------
         self : FullVsRetainedDisplay
-            With ``figure_``, ``ax_``, ``bars_`` and ``fold_lines_`` set.
+            With ``figure_``, ``ax_``, ``bars_``, ``fold_lines_``,
+            ``reference_lines_``, ``legend_``, ``ceiling_`` and ``test_`` set.
         """
-        ax = _single_axes(ax, (4.2, 4.0))
+        ax = _single_axes(ax, (5.2, 4.0))
         full = np.asarray(self.full, float)
         retained = np.asarray(self.retained, float)
         if self.n_train is None:
@@ -272,27 +331,29 @@ class FullVsRetainedDisplay:
                 full, retained, n_train=self.n_train, n_test=self.n_test
             )
         error = test.standard_error
+        defaults = {
+            "width": 0.6,
+            "color": [PALETTE["full"], PALETTE["retained"]],
+            "capsize": 8,
+            "zorder": 1,
+        }
         self.bars_ = ax.bar(
             [0, 1],
             [full.mean(), retained.mean()],
-            width=0.6,
-            color=["0.7", "C0"],
             yerr=[error, error],
-            capsize=8,
-            zorder=1,
+            **_style(defaults, bar_kwargs),
         )
+        defaults = {
+            "color": "0.25",
+            "alpha": 0.5,
+            "linewidth": 0.8,
+            "marker": "o",
+            "markersize": 3,
+            "zorder": 2,
+        }
+        fold_style = _style(defaults, fold_kwargs)
         self.fold_lines_ = [
-            ax.plot(
-                [0, 1],
-                pair,
-                color="0.3",
-                alpha=0.35,
-                linewidth=0.8,
-                marker="o",
-                markersize=3,
-                zorder=2,
-            )[0]
-            for pair in zip(full, retained)
+            ax.plot([0, 1], pair, **fold_style)[0] for pair in zip(full, retained)
         ]
         ax.set_xticks([0, 1], ["Full", "Retained"])
         ax.set_ylabel("test 2OI (held-out images)")
@@ -303,8 +364,12 @@ class FullVsRetainedDisplay:
             fontsize=8,
         )
         ax.axhline(0, color="0.2", linewidth=0.6)
-        if _draw_reference_lines(ax, self.reference_lines):
-            ax.legend(frameon=False, fontsize=7)
+        lines = _reference(self.ceiling, self.reference_lines)
+        self.reference_lines_ = _draw_reference_lines(ax, lines, line_kwargs)
+        # Outside the axes: the ceiling's lines cross the whole plot.
+        self.legend_ = _legend_outside(ax) if self.reference_lines_ else None
+        self.ceiling_ = ceiling_means(self.ceiling)
+        self.test_ = test
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -313,10 +378,11 @@ class SelectionControlsDisplay:
     """Retained maps against same-size controls, with the noise ceiling.
 
     Bars of the mean test 2OI of each condition (Full, Retained, random
-    same-size subsets, top mean activation, top variance) with paired
-    standard errors against Retained (corrected for folds that share images
-    when the folds' sizes are given), the random draws' own means as
-    points, and the noise ceiling's bounds as horizontal lines.
+    same-size subsets, top mean activation, top variance), each in its
+    palette colour, with paired standard errors against Retained (corrected
+    for folds that share images when the folds' sizes are given), the
+    random draws' own means as points, and the noise ceiling's bounds as
+    horizontal lines whose legend (with their values) sits outside the axes.
 
     Parameters
     ----------
@@ -325,7 +391,10 @@ class SelectionControlsDisplay:
     random_draws : array-like or None, default=None
         Mean 2OI of each random draw, drawn as points on the random bar.
     reference_lines : dict of str to float or None, default=None
-        Horizontal dashed lines by label (for example the noise ceiling's).
+        More horizontal lines by label, drawn after the ceiling's.
+    ceiling : NoiseCeiling or None, default=None
+        A :func:`~sklearn_ais.model_selection.noise_ceiling` result on the
+        same folds: its mean bounds are drawn as lines.
     n_train, n_test : float or None, default=None
         Mean numbers of training and test images per fold; None for the
         naive error bars.
@@ -336,6 +405,15 @@ class SelectionControlsDisplay:
         Where it is drawn.
     bars_ : matplotlib BarContainer
         The bars.
+    draws_ : matplotlib.collections.PathCollection or None
+        The random draws' points.
+    reference_lines_ : list of matplotlib.lines.Line2D
+        The ceiling's and the other horizontal lines.
+    legend_ : matplotlib.legend.Legend or None
+        The legend, outside the axes; None with nothing to explain.
+    ceiling_ : dict of str to float or None
+        The ceiling's ``lower``, ``upper`` and ``attenuation_bound``, means
+        over folds (the numbers drawn); None without a ceiling.
 
     See Also
     --------
@@ -360,17 +438,19 @@ class SelectionControlsDisplay:
         conditions,
         random_draws=None,
         reference_lines=None,
+        ceiling=None,
         n_train=None,
         n_test=None,
     ):
         self.conditions = conditions
         self.random_draws = random_draws
         self.reference_lines = reference_lines
+        self.ceiling = ceiling
         self.n_train = n_train
         self.n_test = n_test
 
     @classmethod
-    def from_cv_results(cls, cv_results, *, ceiling=None, **plot_params):
+    def from_cv_results(cls, cv_results, *, ceiling=None, ax=None, **plot_params):
         """Plot a ``SelectionControls`` result of cross-validation.
 
         Parameters
@@ -380,8 +460,10 @@ class SelectionControlsDisplay:
         ceiling : NoiseCeiling or None, default=None
             A ``noise_ceiling`` result on the same folds: its means are drawn
             as lines.
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a figure.
         **plot_params : dict
-            Passed to :meth:`plot` (``ax``).
+            Passed to :meth:`plot` (style dicts).
 
         Returns
         -------
@@ -392,26 +474,35 @@ class SelectionControlsDisplay:
         display = cls(
             conditions=conditions,
             random_draws=cv_results.random_draws if "random" in conditions else None,
-            reference_lines=noise_ceiling_lines(ceiling),
+            ceiling=ceiling,
             n_train=n_train,
             n_test=n_test,
         )
-        return display.plot(**plot_params)
+        return display.plot(ax=ax, **plot_params)
 
-    def plot(self, *, ax=None):
-        """Draw the bars.
+    def plot(self, *, ax=None, bar_kwargs=None, scatter_kwargs=None, line_kwargs=None):
+        """Draw the bars, the random draws and the ceiling.
 
         Parameters
         ----------
         ax : matplotlib Axes or None, default=None
             Where to draw; None makes a figure.
+        bar_kwargs : dict or None, default=None
+            Style of the bars (``Axes.bar``; by default a palette colour per
+            condition).
+        scatter_kwargs : dict or None, default=None
+            Style of the random draws' points (``Axes.scatter``).
+        line_kwargs : dict or None, default=None
+            Style of the ceiling's and other horizontal lines
+            (``Axes.axhline``).
 
         Returns
         -------
         self : SelectionControlsDisplay
-            With ``figure_``, ``ax_`` and ``bars_`` set.
+            With ``figure_``, ``ax_``, ``bars_``, ``draws_``,
+            ``reference_lines_``, ``legend_`` and ``ceiling_`` set.
         """
-        ax = _single_axes(ax, (6, 3.8))
+        ax = _single_axes(ax, (6.8, 3.8))
         names = list(self.conditions.columns)
         reference = self.conditions.get("retained")
         means = [self.conditions[n].mean() for n in names]
@@ -421,26 +512,35 @@ class SelectionControlsDisplay:
             else _paired_error(reference, self.conditions[n], self.n_train, self.n_test)
             for n in names
         ]
-        colours = ["C3" if n == "retained" else "0.6" for n in names]
         x = np.arange(len(names))
-        self.bars_ = ax.bar(x, means, 0.6, yerr=errors, color=colours, capsize=3)
+        defaults = {"width": 0.6, "color": _colours(names), "capsize": 3}
+        self.bars_ = ax.bar(x, means, yerr=errors, **_style(defaults, bar_kwargs))
+        self.draws_ = None
         if self.random_draws is not None and "random" in names:
             draws = np.asarray(self.random_draws, float)
-            ax.plot(
-                np.full(len(draws), names.index("random")),
+            defaults = {
+                "color": "k",
+                "s": 9,
+                "alpha": 0.7,
+                "zorder": 3,
+                "linewidths": 0,
+                "label": "random draws (means)",
+            }
+            # Beside the bar's centre, clear of its error bar.
+            self.draws_ = ax.scatter(
+                np.full(len(draws), names.index("random") + 0.15),
                 draws,
-                "o",
-                color="k",
-                markersize=3,
-                alpha=0.6,
-                label="random draws",
+                **_style(defaults, scatter_kwargs),
             )
-        lines = _draw_reference_lines(ax, self.reference_lines)
+        lines = _reference(self.ceiling, self.reference_lines)
+        self.reference_lines_ = _draw_reference_lines(ax, lines, line_kwargs)
         ax.set_xticks(x, [n.replace("_", " ") for n in names], rotation=20)
         ax.set_ylabel("test 2OI (mean over folds)")
         ax.set_title(ERROR_BARS[_method(self.n_train, self.n_test)], fontsize=8)
         ax.axhline(0.0, color="0.3", linewidth=0.8)
-        if lines or self.random_draws is not None:
-            ax.legend(frameon=False, fontsize=7)
+        explained = self.reference_lines_ or self.draws_ is not None
+        # Outside the axes: the ceiling's lines cross the whole plot.
+        self.legend_ = _legend_outside(ax) if explained else None
+        self.ceiling_ = ceiling_means(self.ceiling)
         self.ax_, self.figure_ = ax, ax.figure
         return self
