@@ -45,6 +45,8 @@ def test_landing_page_links_every_section_and_says_how_to_cite():
     assert "Citing sklearn_ais" in article
     assert "arXiv:2409.16292" in article
     assert "CITATION.cff" in article
+    # The stylesheet that wraps code cells and lays out the cards.
+    assert "_static/sklearn_ais.css" in index
 
 
 def test_api_pages_are_titled_by_qualified_names():
