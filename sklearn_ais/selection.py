@@ -88,7 +88,7 @@ class AISFeatureMapSelector(PortableDeviceMixin, TransformerMixin, BaseEstimator
         ``"embedding"`` the rows of ``y`` are target embeddings (or one rating
         per image) compared with ``similarity``. Pass ``y`` as a DataFrame
         whose index and columns are the item ids so that it survives
-        cross-validation (README, "The human similarity matrix ``y``"); a
+        cross-validation (user guide: :ref:`target_and_cv`); a
         condensed upper triangle (``pdist`` order) needs an explicit
         ``"similarity"`` or ``"dissimilarity"``. An explicit value that the
         diagonal contradicts gives a :class:`~sklearn_ais.TargetWarning`.
