@@ -171,5 +171,10 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
+# Pages without sub-pages have nothing to list in the left sidebar: none.
+html_sidebars = {
+    page: []
+    for page in ("index", "install", "getting_started", "changelog", "developers")
+}
 html_static_path = ["_static"]
 html_show_sourcelink = False
