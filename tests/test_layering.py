@@ -95,6 +95,7 @@ LAYERS = {
         )
     },
     "analysis._faithfulness": "figures",
+    "analysis._faithfulness_study": "figures",
     "metrics": "metrics",
     "_statistics": "numpy core",
     "_feature_maps": "numpy core",

@@ -12,6 +12,11 @@ from ._agreement import heatmap_match, match_entropy_correlation, softmax_entrop
 from ._ais_statistics import ais_statistics, compare_ais
 from ._competitors import gradcam_heatmaps, gradient_heatmaps, mean_map_heatmaps
 from ._faithfulness import deletion_auc, deletion_curves
+from ._faithfulness_study import (
+    ais_heatmaps,
+    compare_faithfulness,
+    faithfulness_curves,
+)
 from ._localization import (
     localization_table,
     pointing_game,
@@ -27,10 +32,13 @@ from ._saliency import (
 )
 
 __all__ = [
+    "ais_heatmaps",
     "ais_statistics",
     "compare_ais",
+    "compare_faithfulness",
     "deletion_auc",
     "deletion_curves",
+    "faithfulness_curves",
     "gradcam_heatmaps",
     "gradient_heatmaps",
     "heatmap_match",

@@ -272,6 +272,16 @@ def deletion_curves(
     return pd.DataFrame(rows, columns=["fold", "method", "percent", "score"])
 
 
+def curve_area(percents, scores):
+    """Trapezoid area of a curve over sorted ``percents``, divided by their range.
+
+    The mean score along the curve; several curves at once when ``scores``
+    has more than one dimension (the percentages on its last axis).
+    """
+    x, s = np.asarray(percents, dtype=np.float64), np.asarray(scores, dtype=float)
+    return np.sum((s[..., 1:] + s[..., :-1]) / 2 * np.diff(x), axis=-1) / (x[-1] - x[0])
+
+
 @validate_params({"curves": [pd.DataFrame]}, prefer_skip_nested_validation=True)
 def deletion_auc(curves):
     """Area under each deletion (or keep) curve, per fold and method.
@@ -305,8 +315,7 @@ def deletion_auc(curves):
 
     def area(group):
         group = group.sort_values("percent")
-        x, s = group["percent"].to_numpy(), group["score"].to_numpy()
-        return np.sum((s[1:] + s[:-1]) / 2 * np.diff(x)) / (x[-1] - x[0])
+        return curve_area(group["percent"].to_numpy(), group["score"].to_numpy())
 
     return (
         curves.groupby(["fold", "method"]).apply(area, include_groups=False).unstack()
