@@ -97,6 +97,13 @@ def test_report_renders_in_headless_chromium(report):
         }
         for src, complete, width in images:
             assert complete and width > 0, f"{src} did not load"
+        # Each figure's vector copy is linked beside it, and is there.
+        links = driver.execute_script(
+            "return Array.from(document.links).map(a => a.getAttribute('href'));"
+        )
+        for src, _, _ in images:
+            svg = src.replace(".png", ".svg")
+            assert svg in links and (report.parent / svg).stat().st_size > 0
         errors = [
             entry
             for entry in driver.get_log("browser")
