@@ -151,27 +151,29 @@ def _figures(selector, result, explainer, images, controls, ceiling, gallery):
     return figures
 
 
-def _gallery_positions(chosen, ids, n_images):
+def _gallery_positions(chosen, ids, n_images, name="gallery"):
     """Positions of the images ``chosen`` by id (positions without ids).
 
     Raises a ValueError naming the unknown ones and a few valid ids.
     """
     chosen = list(dict.fromkeys(str(c) for c in chosen))
+    if not chosen:
+        raise ValueError(f"{name}: no image ids given; name at least one.")
     names = [str(i) for i in (range(n_images) if ids is None else ids)]
-    where = {name: k for k, name in enumerate(names)}
+    where = {label: k for k, label in enumerate(names)}
     unknown = [c for c in chosen if c not in where]
     if unknown:
-        what = "image ids" if ids is not None else "image positions"
-        few = ", ".join(repr(n) for n in names[:SHOWN_IDS])
+        what = "ids" if ids is not None else "positions"
+        few = ", ".join(repr(label) for label in names[:SHOWN_IDS])
         more = ", ..." if len(names) > SHOWN_IDS else ""
         raise ValueError(
-            f"gallery: unknown {what} {', '.join(repr(u) for u in unknown)}; "
+            f"{name}: unknown image {what} {', '.join(repr(u) for u in unknown)}; "
             f"the {len(names)} images' {what} are {few}{more}"
         )
     return np.array([where[c] for c in chosen], dtype=int)
 
 
-def check_gallery(chosen, ids):
+def check_gallery(chosen, ids, *, name="gallery"):
     """Check a gallery's ids against the images' ``ids``, before any work.
 
     Parameters
@@ -180,13 +182,15 @@ def check_gallery(chosen, ids):
         The ids of the images to show (compared as strings).
     ids : sequence
         The ids of every image.
+    name : str, default="gallery"
+        How the error names the gallery (the command line's option).
 
     Raises
     ------
     ValueError
         Naming the unknown ids and a few valid ones.
     """
-    _gallery_positions(chosen, list(ids), len(ids))
+    _gallery_positions(chosen, list(ids), len(ids), name)
 
 
 def _spread(scores, n_shown):
@@ -536,7 +540,7 @@ def _manifest(parameters, seeds, inputs, reading=None, gallery=None):
         "seeds": [dict, None],
         "inputs": [dict, None],
         "title": [str],
-        "n_heatmaps": [Integral],
+        "n_heatmaps": [Interval(Integral, 1, None, closed="left")],
         "controls": [SelectionControls, None],
         "bootstrap": [pd.DataFrame, None],
         "confidence": [Interval(Real, 0, 1, closed="neither"), None],

@@ -347,6 +347,8 @@ def test_the_gallery_shows_the_chosen_ids(generated, tmp_path):
         f"'{ids[0]}', '{ids[1]}', '{ids[2]}', '{ids[3]}', '{ids[4]}', ...",
     ):
         write_report(tmp_path / "other", gallery=["cat"], **common)
+    with pytest.raises(ValueError, match="gallery: no image ids given"):
+        write_report(tmp_path / "other", gallery=[], **common)
     with pytest.raises(ValueError, match=r"outlines\['relevant object'\] has 2"):
         write_report(
             tmp_path / "other",
