@@ -1,4 +1,4 @@
-"""Time 5-fold ``cross_val_score`` of the README's pipeline (featurizer + selector).
+"""Time 5-fold ``cross_val_score`` of a featurizer + selector pipeline.
 
     python benchmarks/bench_pipeline_cv.py [--model vgg16] [--size 64] [--images 40]
 
