@@ -160,7 +160,7 @@ def gradient_heatmaps(explainer, images, y_block, *, batch_size=32):
 
     See Also
     --------
-    AISHeatmapExplainer.explain : The exact per-image AIS, one masked pass
+    sklearn_ais.AISHeatmapExplainer.explain : The exact per-image AIS, one masked pass
         per map.
     gradcam_heatmaps : Gradients of the network's top class instead.
 
