@@ -166,23 +166,29 @@ class ArchitectureComparisonDisplay:
                     **_style(defaults, bar_kwargs),
                 )
             for i, g in enumerate(groups):
+                # Above the error bar's cap, not on it.
+                top = g["retained"].mean() + max(errors[i], 0.0)
                 defaults = {
-                    "xytext": (0, 6),
+                    "xytext": (0, 3),
                     "textcoords": "offset points",
                     "ha": "center",
                     "fontsize": 7,
                 }
                 axis.annotate(
                     f"{g['n_retained'].mean():.0f}",
-                    (x[i] + width / 2, g["retained"].mean()),
+                    (x[i] + width / 2, top),
                     **_style(defaults, text_kwargs),
                 )
             axis.set_xticks(x, names, rotation=30, ha="right")
             axis.set_title(str(dataset))
             axis.axhline(0.0, color="0.3", linewidth=0.8)
+            # Room for the numbers above the highest bar.
+            axis.margins(y=0.1)
         axes[0].set_ylabel("test 2OI (mean over folds)")
         # Outside the last panel: bars and their numbers fill the axes.
-        self.legend_ = _legend_outside(axes[-1], title="numbers: maps retained")
+        self.legend_ = _legend_outside(
+            axes[-1], title="above the bars:\nmaps retained (mean)"
+        )
         method = _method(*_frame_sizes(self.frame))
         figure.supxlabel(ERROR_BARS[method], fontsize=7)
         self.figure_, self.axes_ = figure, axes
