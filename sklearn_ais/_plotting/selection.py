@@ -347,7 +347,7 @@ default=None
         ax.axhspan(-linthresh, linthresh, color="0.93", zorder=0, linewidth=0)
         ax.set_xlabel("map rank by AIS (1 = highest)")
         ax.set_ylabel(f"AIS (symlog; linear within ±{linthresh:.1e})")
-        ax.set_xlim(0, len(everything) if len(data) == 1 else None)
+        ax.set_xlim(0, max(len(v) for v, _ in data.values()) + 1)
 
     def _plot_hist(self, ax, data, colours, hist_kwargs):
         everything = np.concatenate([v for v, _ in data.values()])
@@ -379,7 +379,8 @@ def _label_colours(data):
     """A line colour per label; the retained marks keep the palette's blue."""
     if len(data) == 1:
         return {next(iter(data)): PALETTE["other"] if _any_mask(data) else "0.2"}
-    spare = [c for c in CYCLE if c != PALETTE["retained"]]
+    # Not Retained's blue nor Full's orange: labels here are models or data sets.
+    spare = [c for c in CYCLE if c not in (PALETTE["retained"], PALETTE["full"])]
     colours = {}
     for k, label in enumerate(data):
         colour = condition_colour(label)
