@@ -80,6 +80,12 @@ def test_saliency_comparison_display():
     assert display.axes_[0].get_title().startswith("a\nRR 5%: inf")
     # Two contour sets (AIS solid, saliency dashed) per region size.
     assert len(display.axes_[2].collections) == 6
+    labels = [text.get_text() for text in display.legend_.get_texts()]
+    assert labels[0].startswith("AIS heatmap") and labels[1].startswith("saliency")
+    built = SaliencyComparisonDisplay.from_predictions(
+        images[:1], heatmaps[:1], saliency[:1], tops=(10,)
+    )
+    assert built.relative_risks_.shape == (1, 1)
     plt.close("all")
 
 
@@ -126,6 +132,8 @@ def test_ais_distribution_marks_the_retained_maps():
         display.plot(kind="violin")
     with pytest.raises(ValueError, match="3 entries for 60 AIS"):
         AISDistributionDisplay(ais=selector.ais_, retained=[True] * 3).plot()
+    with pytest.raises(ValueError, match="per_image=True needs per-image AIS"):
+        AISDistributionDisplay.from_estimator(selector, per_image=True)
     plt.close("all")
 
 
@@ -172,6 +180,10 @@ def test_deletion_curve_display_means_and_areas():
     pd.testing.assert_frame_equal(display.auc_, deletion_auc(curves))
     assert "in-sample" in ax.get_title() and "kept" in ax.get_xlabel()
     assert "AUC" in display.lines_["ais"].get_label()
+    # AIS heatmaps in Retained's colour, saliency and random in theirs.
+    for method, condition in (("ais", "retained"), ("saliency", "saliency")):
+        assert _same(display.lines_[method].get_color(), condition)
+    assert _same(display.lines_["random"].get_color(), "random")
     plt.close("all")
 
 
@@ -398,6 +410,17 @@ def test_heatmap_outlines_the_known_regions(generated):
     assert vertices[:, 1].max() == pytest.approx(rows.max() + 0.5, abs=1)
     # Heatmaps are rasterized: vector files stay small.
     assert all(overlay.get_rasterized() for overlay in display.overlays_)
+    plt.close("all")
+
+
+def test_outlines_without_images_cover_the_heatmap(generated):
+    # Heatmaps at map resolution, masks at the images' 40 x 40: stretched over.
+    display = HeatmapDisplay(heatmaps=[np.ones((5, 5))]).plot(
+        outlines={"relevant object": generated.relevant_masks[:1]}
+    )
+    contour = display.outlines_["relevant object"][0]
+    vertices = np.concatenate([p.vertices for p in contour.get_paths()])
+    assert vertices.min() >= -0.5 and vertices.max() <= 4.5
     plt.close("all")
 
 

@@ -225,6 +225,11 @@ default=None
         AISDistributionDisplay
         """
         check_is_fitted(estimator)
+        if per_image and not hasattr(estimator, "ais_per_image_"):
+            raise ValueError(
+                f"per_image=True needs per-image AIS (an AISHeatmapExplainer); "
+                f"{type(estimator).__name__} has only the dataset AIS."
+            )
         values = np.asarray(estimator.ais_per_image_ if per_image else estimator.ais_)
         if label is None:
             label = "per-image AIS" if per_image else "maps"
