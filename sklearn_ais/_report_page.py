@@ -14,7 +14,7 @@ from .model_selection._ceiling import LABELS as CEILING_COLUMNS
 FIGURES = {
     "full_vs_retained": "Full vs Retained, held-out images",
     "selection_path": "Selection path and S*",
-    "ais_distribution": "Distribution of the dataset AIS",
+    "ais_distribution": "The dataset AIS of every map, by rank",
     "selection_controls": "Retained against same-size controls",
     "heatmaps": "Per-image heatmaps",
 }
@@ -33,6 +33,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 2em; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 table { border-collapse: collapse; } td, th { padding: 0.2em 0.8em;
 text-align: right; border-bottom: 1px solid #eee; } th { text-align: left; }
+td { white-space: nowrap; }
 .note { color: #555; font-size: 0.9em; }
 """
 

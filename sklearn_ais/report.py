@@ -128,7 +128,7 @@ def _figures(selector, result, explainer, images, controls, ceiling, gallery):
         "ais_distribution": _single_figure(
             (5.5, 3.8),
             lambda ax: AISDistributionDisplay.from_estimator(
-                selector, by_support=True, bins=40, ax=ax
+                selector, by_support=True, ax=ax
             ),
         ),
     }
@@ -360,10 +360,10 @@ def _n_images(result, explainer):
     return result.n_images
 
 
-def _results(selector, result, explainer=None):
+def _results(selector, result, explainer=None, *, cli=False):
     return {
         "n_images": _n_images(result, explainer),
-        "reading_of_y": reading_of_y(selector),
+        "reading_of_y": reading_of_y(selector, cli=cli),
         "n_maps": int(result.n_maps),
         "all_data": {
             "full_2oi": float(selector.full_score_),
@@ -716,7 +716,10 @@ def write_report(
     tables = _tables(
         out, selector, explainer, result, ids, (controls, bootstrap, ceiling)
     )
-    results = _results(selector, result, explainer)
+    # The report of ``sklearn-ais run`` gives its hints as that command's
+    # options (--target), as the command printed them.
+    command = (parameters or {}).get("command")
+    results = _results(selector, result, explainer, cli=command == "run")
     if ground_truth is not None:
         results["ground_truth"] = dict(ground_truth)
     if controls is not None:

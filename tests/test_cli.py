@@ -181,6 +181,25 @@ def test_verbosity_follows_the_terminal(monkeypatch, command, terminal):
     assert args.verbose == 1
 
 
+@pytest.mark.slow
+def test_images_demo_reports_its_ground_truth(tmp_path, capsys):
+    """The generated images' demo: the objects outlined in the gallery, and
+    the share of heatmaps warmer on the relevant object, printed and shown."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    out = tmp_path / "report"
+    argv = ["demo", "--folds", "2", "--repeats", "1", "--random-draws", "1"]
+    assert main([*argv, "--bootstrap", "0", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    results = json.loads((out / "results.json").read_text())
+    ((label, value),) = results["ground_truth"].items()
+    assert label.startswith("Heatmaps warmer per pixel on the relevant object")
+    assert f"{label}: {value}." in printed and value.endswith("/96 images")
+    gallery = json.loads((out / "manifest.json").read_text())["gallery"]
+    assert gallery["rule"] == "spread" and len(gallery["ids"]) == 16
+    assert gallery["outlines"] == ["relevant object", "distractor"]
+    assert (out / "heatmaps.svg").stat().st_size > 0
+
+
 def test_command_in_a_subprocess():
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_ais", "demo", "--repeats", "0"],
@@ -313,6 +332,8 @@ def test_run_writes_the_report_with_the_apis_numbers(study, tmp_path, capsys):
     for name in (*figures, "selection_controls"):
         assert f'src="{name}.png"' in page
         assert (out / f"{name}.svg").stat().st_size > 0
+    # The reading's hint in the command's own syntax, as it printed it.
+    assert "say --target dissimilarity if it holds dissimilarities" in page
     # The default gallery spreads over the images by their per-image 2OI,
     # lowest first: all 12 here (fewer than 16), in the order of images.csv's.
     assert manifest["gallery"]["rule"] == "spread"
