@@ -339,3 +339,71 @@ def test_gradcam_runs_on_efficientnet_lite0():
     for heatmap, cam in zip(heatmaps, cams.detach().numpy()):
         expected = upsample_heatmap(cam, (48, 64))
         np.testing.assert_allclose(heatmap, expected, rtol=1e-3, atol=1e-4 * cam.max())
+
+
+class _ProjectedNet(nn.Module):
+    """A network whose head after ``block`` is not pooling alone: a traced head."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.ReLU())
+            self.block = nn.Sequential(nn.Conv2d(8, 16, 3), nn.ReLU())
+            self.mix = nn.Conv2d(16, 16, 1)
+            self.proj = nn.Linear(16, 6)
+
+    def forward(self, x):
+        x = self.mix(self.block(self.stem(x)))
+        return self.proj(torch.tanh(x).mean(dim=(2, 3)))
+
+
+def test_gradient_heatmaps_run_the_maps_own_torch_head():
+    # The head (mix, tanh, pooling, projection) runs in float32 as the
+    # generic engine runs it: S_t agrees with explain's scores to float32.
+    from sklearn_ais import ModuleFeaturizer
+
+    featurizer = ModuleFeaturizer(module=_ProjectedNet(), layer="block", input_size=24)
+    explainer = _image_explainer(featurizer, n=8, comparison="pearson")
+    images, H = _images(4, seed=5), _similarities(12, seed=1).iloc[8:, :8]
+    maps, head, _ = explainer._maps(images, reset=False)
+    assert type(head).__name__ != "GAPHead"
+    scores, ais = _first_order_ais(
+        maps, head, explainer.embeddings_, H.to_numpy(), "cosine"
+    )
+    result = explainer.explain(images, H)
+    np.testing.assert_allclose(scores, result.full_score_per_image, atol=1e-5)
+    big = np.abs(result.ais_per_image) > np.median(np.abs(result.ais_per_image))
+    assert np.mean(np.sign(ais[big]) == np.sign(result.ais_per_image[big])) > 0.8
+    modes = [m.training for m in head.modules()]
+    heatmaps = gradient_heatmaps(explainer, images, H, batch_size=3)
+    assert [h.shape for h in heatmaps] == [(40, 52)] * 4
+    assert [m.training for m in head.modules()] == modes
+    assert not any(p.requires_grad for p in head.parameters())
+
+
+@pytest.mark.slow  # builds and traces EfficientNet-Lite0
+def test_gradcam_at_an_earlier_efficientnet_block():
+    # Cut at a block, the maps' layer is a module of the network: Grad-CAM
+    # there equals a recomputation through the featurizer's own head (the
+    # rest of the network up to the pooling) and the classifier.
+    pytest.importorskip("efficientnet_lite_pytorch")
+    from sklearn_ais.featurizers import EfficientNetLite0Featurizer
+
+    featurizer = EfficientNetLite0Featurizer(layer="blocks.14", device="cpu")
+    explainer = _image_explainer(featurizer, n=3)
+    model = explainer.featurizer_.backbone_.model
+    images = _images(2, seed=6, size=(48, 64))
+    heatmaps = gradcam_heatmaps(explainer, images)
+    assert not any(m._forward_hooks for m in model.modules())
+
+    maps = explainer.featurizer_.transform(images)
+    head = maps.head
+    maps = torch.as_tensor(np.asarray(maps)).requires_grad_(True)
+    logits = model._fc(head(maps))
+    top = logits.argmax(dim=1)
+    (grad,) = torch.autograd.grad(logits[torch.arange(2), top].sum(), maps)
+    cams = torch.relu((grad.mean(dim=(2, 3))[:, :, None, None] * maps).sum(dim=1))
+    for heatmap, cam in zip(heatmaps, cams.detach().numpy()):
+        expected = upsample_heatmap(cam, (48, 64))
+        np.testing.assert_allclose(heatmap, expected, rtol=1e-3, atol=1e-4 * cam.max())

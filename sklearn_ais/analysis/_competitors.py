@@ -230,7 +230,7 @@ def _first_order_ais(
         The images' feature maps.
     head : torch.nn.Module or None
         Maps to embeddings; None (or a ``GAPHead``) is global average pooling,
-        computed in float64.
+        computed in float64; a torch head runs in its parameters' dtype.
     reference : ndarray of shape (n_fitted, d)
         The fitted images' embeddings.
     human : ndarray of shape (n_images, n_fitted)
@@ -238,7 +238,8 @@ def _first_order_ais(
     similarity : {"cosine", "pearson", "euclidean"}
         Similarity of embeddings, as the engines compute it.
     device : str, default="cpu"
-        Where the head runs (a torch head is copied there unless on the CPU).
+        Where the head runs (a torch head is copied there unless on the CPU);
+        the similarities and scores are computed on the CPU.
     batch_size : int, default=32
         Images per pass.
 
@@ -265,8 +266,8 @@ def _first_order_ais(
         run, dtype = (lambda batch: batch.mean(dim=(2, 3))), torch.float64
     else:
         run, dtype = _torch_head(head, device)
+    # Similarities and scores in float64 on the CPU (MPS has no float64).
     reference = torch.as_tensor(np.asarray(reference), dtype=torch.float64)
-    reference = reference.to(device)
     human = np.array(human, dtype=np.float64)  # writable, for torch
     scores = np.full(len(maps), np.nan)
     ais = np.full(maps.shape[:2], np.nan)
@@ -274,23 +275,26 @@ def _first_order_ais(
         stop = min(start + batch_size, len(maps))
         batch = torch.as_tensor(np.asarray(maps[start:stop]), dtype=dtype)
         batch = batch.to(device).requires_grad_(True)
-        rows = torch.as_tensor(human[start:stop], device=device)
+        rows = torch.as_tensor(human[start:stop])
         with torch.enable_grad():
-            embeddings = run(batch).double()
+            embeddings = run(batch).cpu().double()
             sims = _similarities_to(embeddings, reference, similarity)
             score, valid = _pearson_rows(sims, rows)
             if not valid.any():
                 continue
             (grad,) = torch.autograd.grad(score[valid].sum(), batch)
         estimate = (batch.detach() * grad).sum(dim=(2, 3)).double()
-        valid = valid.cpu().numpy()
-        scores[start:stop][valid] = score.detach().cpu().numpy()[valid]
+        valid = valid.numpy()
+        scores[start:stop][valid] = score.detach().numpy()[valid]
         ais[start:stop][valid] = estimate.cpu().numpy()[valid]
     return scores, ais
 
 
 def _torch_head(head, device):
-    """``(run, dtype)``: the head in eval mode, in its parameters' dtype."""
+    """``(run, dtype)``: the head in eval mode, in its parameters' dtype.
+
+    float32 for a head without parameters, as the generic engine runs it.
+    """
     import copy
 
     import torch
@@ -298,7 +302,7 @@ def _torch_head(head, device):
     from .._torch_utils import eval_mode
 
     floats = [p.dtype for p in head.parameters() if p.is_floating_point()]
-    dtype = floats[0] if floats else torch.float64
+    dtype = floats[0] if floats else torch.float32
     if device.type != "cpu":
         head = copy.deepcopy(head).to(device)
 
@@ -410,7 +414,8 @@ def gradcam_heatmaps(explainer, images, y_block=None, *, batch_size=32):
     Returns
     -------
     list of ndarray of shape (height, width), float32
-        One heatmap per image, at its own size.
+        One heatmap per image, at its own size; all zeros where the weighted
+        sum is nowhere positive (a ranking of pixels by it is then a tie).
 
     Raises
     ------
