@@ -97,7 +97,6 @@ display = AISDistributionDisplay(
     ais={name: fit.ais_ for name, fit in fits.items()}
 ).plot()
 display.ax_.set_title("Dataset AIS of two networks, Mur92")
-display.figure_.tight_layout()
 display.figure_.savefig(out / "ais_distributions_mur92.png", dpi=80)
 
 # %%
@@ -161,7 +160,6 @@ auc = deletion_auc(curves)
 print("Area under the deletion curves (lower = more faithful), 4 folds:")
 print(auc.agg(["mean", "std"]).round(3).to_string())
 deletion = DeletionCurveDisplay(curves=curves).plot()
-deletion.figure_.tight_layout()
 deletion.figure_.savefig(out / "deletion_mur92.png", dpi=80)
 curves.to_csv(out / "deletion_mur92.csv", index=False)
 

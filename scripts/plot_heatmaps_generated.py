@@ -66,13 +66,17 @@ print(pd.DataFrame(rows).T.round(3).to_string())
 # %%
 # The heatmaps of the first twelve images (224 px input)
 # ------------------------------------------------------
-display = HeatmapDisplay.from_estimator(shown, data.images, indices=range(12))
-for i, ax in enumerate(display.axes_):
-    # White outline: the relevant object (the other one is the distractor).
-    ax.contour(data.relevant_masks[i], levels=[0.5], colors="white", linewidths=1.2)
+display = HeatmapDisplay.from_estimator(
+    shown,
+    data.images,
+    indices=range(12),
+    outlines={
+        "relevant object": data.relevant_masks[:12],
+        "distractor": data.distractor_masks[:12],
+    },
+)
 display.figure_.suptitle(
-    "Per-image AIS heatmaps (warm = what the comparison uses; "
-    "white outline = relevant object)"
+    "Per-image AIS heatmaps (bright = what the comparison uses), objects outlined"
 )
 display.figure_.savefig(out / "heatmaps_generated.png", dpi=80)
 
@@ -82,7 +86,6 @@ display.figure_.savefig(out / "heatmaps_generated.png", dpi=80)
 selector = AISFeatureMapSelector(featurizer=EfficientNetLite0Featurizer())
 selector.fit(data.images, data.similarity)
 path = SelectionPathDisplay.from_estimator(selector)
-path.figure_.tight_layout()
 path.figure_.savefig(out / "selection_path_generated.png", dpi=80)
 plt.close("all")
 print(f"Figures written to {out}/")
