@@ -107,7 +107,7 @@ def _study(X, y, args, *, target="auto", device="auto", missing="raise", **more)
         random_state=args.seed,
         **more,
     )
-    from .report import retained_score
+    from ._report_results import retained_score
 
     selector = study.selector
     print(

@@ -136,6 +136,7 @@ LAYERS = {
     "_plotting.studies": "figures",
     "report": "report",
     "_report_page": "report",
+    "_report_results": "report",
 }
 
 
