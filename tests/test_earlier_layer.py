@@ -31,7 +31,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 from torch import fx
 
 from sklearn_ais import AISFeatureMapSelector, AISHeatmapExplainer
-from sklearn_ais._backbones import efficientnet_lite_backbone
 from sklearn_ais.datasets import make_comparison_images
 from sklearn_ais.featurizers import (
     EfficientNetLite0Featurizer,
@@ -174,34 +173,32 @@ def test_block_maps_sizes_and_same_embedding(input_size, blocks):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["lite0", "lite1", "lite2"])
-def test_every_block_output_is_a_valid_cut(variant):
+@pytest.mark.parametrize(
+    "variant, n_blocks", [("lite0", 16), ("lite1", 21), ("lite2", 21)]
+)
+def test_every_block_output_is_a_valid_cut(variant, n_blocks):
     """All block boundaries split (the check of split_module passes at each)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        n_blocks = len(
-            efficientnet_lite_backbone(variant, pretrained=False).model._blocks
-        )
-        for block in range(n_blocks):
-            backbone = efficientnet_lite_backbone(
-                variant, pretrained=False, layer=f"blocks.{block}"
-            )
-            assert backbone.layer == f"_blocks.{block}"
-            if variant == "lite0":
-                assert backbone.n_maps == LITE0_BLOCKS[block][0]
+    images = np.zeros((1, 32, 32, 3))
+    for block in range(n_blocks):
+        feat = EfficientNetLiteFeaturizer(
+            variant=variant, pretrained=False, random_state=0, layer=f"blocks.{block}"
+        ).fit(images)
+        assert feat.layer_ == f"_blocks.{block}"
+        if variant == "lite0":
+            assert feat.n_maps_ == LITE0_BLOCKS[block][0]
+    with pytest.raises(ValueError, match=f"'blocks.{n_blocks - 1}'"):
+        _random_lite(f"blocks.{n_blocks}", variant=variant).fit(images)
 
 
-def test_cut_inside_a_residual_block_is_refused():
+def test_cut_inside_a_residual_block_is_refused(data):
     # Block 6 (stride 1, 80 -> 80 channels) adds its input after _bn2: every
     # cut inside it is crossed by that connection.
     for layer in ("blocks.6._bn2", "_blocks.6._depthwise_conv"):
-        with pytest.raises(
-            ValueError, match=r"(?s)not a function of the maps.*_blocks\.5"
-        ):
-            efficientnet_lite_backbone(pretrained=False, layer=layer)
-    with pytest.raises(ValueError, match="residual connection") as info:
-        efficientnet_lite_backbone(pretrained=False, layer="blocks.6._bn2")
-    assert "head=" not in str(info.value)  # no head= to pass here
+        with pytest.raises(ValueError, match="residual connection") as info:
+            _random_lite(layer).fit(data.images)
+        message = str(info.value)
+        assert "not a function of the maps" in message and "_blocks.5" in message
+        assert "head=" not in message  # these featurizers take no head=
 
 
 def test_cut_inside_a_block_without_residual_is_its_output(data):
@@ -369,6 +366,7 @@ def test_earlier_layer_heatmaps_at_image_size():
     assert [hm.shape for hm in result.heatmaps] == sizes[4:]
 
 
+@pytest.mark.filterwarnings("ignore:.*no map with a positive AIS")
 @pytest.mark.slow
 def test_earlier_layer_at_448_px_with_real_weights():
     """blocks.10 at 448 px: 112 maps of 28 x 28, heatmaps at each image's size."""

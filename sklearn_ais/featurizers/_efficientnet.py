@@ -115,12 +115,12 @@ class EfficientNetLiteFeaturizer(_BaseFeaturizer):
         return self.variant, self.weights_path, self.pretrained
 
     def _build_backbone(self):
-        from .._backbones import efficientnet_lite_backbone
+        from .._backbones import efficientnet_lite_backbone, efficientnet_lite_layer
 
         variant, weights_path, pretrained = self._network()
-        return efficientnet_lite_backbone(
-            variant, weights_path, pretrained=pretrained, layer=self.layer
-        )
+        backbone = efficientnet_lite_backbone(variant, weights_path, pretrained)
+        layer = efficientnet_lite_layer(self.layer, backbone.model)
+        return backbone if layer is None else _split_lite(backbone, layer)
 
     def _random_weights(self):
         return not self._network()[2]
@@ -226,3 +226,36 @@ class EfficientNetLite0Featurizer(EfficientNetLiteFeaturizer):
         # Pretrained Lite0: random_state, which only seeds random weights, is
         # not needed either.
         return "lite0", self.weights_path, True
+
+
+def _split_lite(backbone, layer):
+    """Cut EfficientNet-Lite at ``layer``; the head runs the rest up to the GAP.
+
+    The embedding is ``_avg_pooling``'s output, the global average of
+    ``extract_features``: the same as the default maps' GAP head. The split
+    is checked on a probe batch at 224 px (the cached network serves every
+    ``input_size``).
+    """
+    from .._backbones import LITE_NORMALISATION
+    from .._module_split import _HEAD_HINT, split_module
+
+    model = backbone.model
+    try:
+        return split_module(
+            model,
+            layer,
+            "_avg_pooling",
+            name=backbone.name,
+            mean=LITE_NORMALISATION,
+            std=LITE_NORMALISATION,
+        )
+    except ValueError as exc:
+        # These featurizers take no head=: drop that advice.
+        reason = str(exc).replace(_HEAD_HINT, "").strip()
+        last = len(model._blocks) - 1
+        raise ValueError(
+            f"EfficientNet-Lite cannot be cut at {layer!r}: {reason} Cut at a "
+            f"block's output instead, 'blocks.0' to 'blocks.{last}' (inside an "
+            "MBConv block with a residual connection, i.e. stride 1 and as many "
+            "channels out as in, that connection crosses every cut)."
+        ) from exc
