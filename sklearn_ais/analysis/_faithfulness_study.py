@@ -371,10 +371,12 @@ def faithfulness_curves(
         )
         test_images = [decoded[i] for i in test]
         block = y.iloc[test, half_a]
-        rankings = {
-            name: _check_rankings(name, method(fitted, test_images, block), test_images)
-            for name, method in methods.items()
-        }
+        rankings, timings = {}, []
+        for name, method in methods.items():
+            began = perf_counter()
+            found = method(fitted, test_images, block)
+            rankings[name] = _check_rankings(name, found, test_images)
+            timings.append(f"{name} {perf_counter() - began:.1f} s")
         rankings[RANDOM] = [_random_ranking(im, random_grid, rng) for im in test_images]
         if oracle is not None:
             rankings[ORACLE] = [oracle[i] for i in test]
@@ -394,7 +396,8 @@ def faithfulness_curves(
         if verbose:
             print(
                 f"faithfulness_curves: fold {fold + 1}/{len(splits)} in "
-                f"{perf_counter() - start:.1f} s",
+                f"{perf_counter() - start:.1f} s (heatmaps: "
+                f"{', '.join(timings) or 'none'})",
                 flush=True,
             )
     columns = ["fold", "image", "method", "fill", "curve", "percent", "response"]
