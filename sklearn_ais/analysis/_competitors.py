@@ -432,7 +432,10 @@ def gradcam_heatmaps(explainer, images, y_block=None, *, batch_size=32):
     Notes
     -----
     For a DenseNet cut at ``features`` the maps are the layer's output after
-    the final ReLU, and the gradients those of the layer's output.
+    the final ReLU, and the gradients those of the layer's output. The hook
+    is on the featurizer's network, which featurizers fitted with the same
+    network share (the network cache): do not run that network from another
+    thread during the call.
 
     References
     ----------
