@@ -37,6 +37,8 @@ from sklearn_ais.featurizers import (
     EfficientNetLiteFeaturizer,
 )
 
+pytest.importorskip("efficientnet_lite_pytorch")
+
 SIZE = 32
 TOLERANCE = 2e-5
 SIMILARITY, COMPARISON = "cosine", "pearson"
