@@ -380,3 +380,16 @@ def test_earlier_layer_at_448_px_with_real_weights():
     assert explainer.map_heatmaps_.shape == (4, 28, 28)
     assert [hm.shape for hm in explainer.heatmaps_] == [(96, 96)] * 4
     assert np.isfinite(explainer.ais_per_image_).all()
+
+
+def test_pickle_round_trip(data):
+    import pickle
+
+    feat = _random_lite("blocks.4").fit(data.images)
+    maps = feat.transform(data.images)
+    again = pickle.loads(pickle.dumps(feat))
+    np.testing.assert_array_equal(np.asarray(again.transform(data.images)), maps)
+    copied = pickle.loads(pickle.dumps(maps))
+    with torch.inference_mode():
+        x = torch.as_tensor(np.asarray(maps))
+        assert torch.equal(copied.head(x), maps.head(x))
