@@ -21,6 +21,8 @@ a rank flips (Spearman's engine paths are the same for every head and are
 checked against the brute force elsewhere).
 """
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -383,8 +385,6 @@ def test_earlier_layer_at_448_px_with_real_weights():
 
 
 def test_pickle_round_trip(data):
-    import pickle
-
     feat = _random_lite("blocks.4").fit(data.images)
     maps = feat.transform(data.images)
     again = pickle.loads(pickle.dumps(feat))
