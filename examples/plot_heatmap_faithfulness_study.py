@@ -47,11 +47,11 @@ print(control[["fill", "curve", "difference", "ci_low", "ci_high"]].round(3))
 confirm = study.query(
     "stage == 'confirm' and response == 'per_image' and baseline == 'random'"
 )
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True, layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharex=True, layout="constrained")
 for ax, curve in zip(axes, ["deletion", "keep"]):
     rows = confirm.query("curve == @curve").sort_values(["method", "target"])
     labels = [
-        f"{m} ({s.split(',')[0]}), {t}"
+        f"{m} ({s}), {t}"
         for m, s, t in zip(rows["method"], rows["setting"], rows["target"])
     ]
     y = range(len(rows))

@@ -11,12 +11,8 @@ curves) and reliability.
 from ._agreement import heatmap_match, match_entropy_correlation, softmax_entropy
 from ._ais_statistics import ais_statistics, compare_ais
 from ._competitors import gradcam_heatmaps, gradient_heatmaps, mean_map_heatmaps
-from ._faithfulness import deletion_auc, deletion_curves
-from ._faithfulness_study import (
-    ais_heatmaps,
-    compare_faithfulness,
-    faithfulness_curves,
-)
+from ._faithfulness import compare_faithfulness, deletion_auc, deletion_curves
+from ._faithfulness_study import ais_heatmaps, faithfulness_curves
 from ._localization import (
     localization_table,
     pointing_game,

@@ -2,18 +2,28 @@
 
 Pixels of test images are replaced in the order a heatmap ranks them, the
 images featurized again, and the test x test second-order isomorphism
-measured (cross-fitted: the heatmaps never see those pairs).
+measured (cross-fitted: the heatmaps never see those pairs); the areas
+under the curves of :func:`faithfulness_curves` (``_faithfulness_study``)
+compared between methods with paired intervals.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import HasMethods, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 
-__all__ = ["deletion_auc", "deletion_curves"]
+__all__ = ["compare_faithfulness", "deletion_auc", "deletion_curves"]
 
 FILLS = ("mean", "blur", "road")
+CURVES = ("deletion", "keep")
+RESPONSES = ("per_image", "block")
+RANDOM, ORACLE = "random", "oracle"
 # ROAD's noisy linear imputation (Rong et al., 2022): a deleted pixel is the
 # weighted mean of its 8 neighbours (edge neighbours 1/6, corners 1/12),
 # solved jointly for all deleted pixels, plus Gaussian noise of this scale.
@@ -320,3 +330,202 @@ def deletion_auc(curves):
     return (
         curves.groupby(["fold", "method"]).apply(area, include_groups=False).unstack()
     )
+
+
+_CURVE_COLUMNS = ("fold", "image", "method", "fill", "curve", "percent", "response")
+
+
+def _areas(group):
+    """Area of every curve of one (response, fill, curve) group.
+
+    A Series indexed by ``(fold, image, method)``; NaN where a score is.
+    """
+    wide = group.pivot_table(
+        index=["fold", "image", "method"],
+        columns="percent",
+        values="score",
+        dropna=False,
+        aggfunc="first",
+    ).sort_index(axis=1)
+    return pd.Series(curve_area(wide.columns, wide.to_numpy()), index=wide.index)
+
+
+def _bootstrap(difference, n_bootstrap, confidence, rng):
+    """Percentile interval and two-sided p of the mean of paired differences."""
+    n = len(difference)
+    draws = rng.randint(n, size=(n_bootstrap, n))
+    means = difference[draws].mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    # Twice the smaller share of resampled means on either side of zero.
+    below = (np.sum(means <= 0) + 1) / (n_bootstrap + 1)
+    above = (np.sum(means >= 0) + 1) / (n_bootstrap + 1)
+    return float(low), float(high), float(min(1.0, 2 * min(below, above)))
+
+
+def _corrected(first, second, n_train, n_test, confidence):
+    """Corrected repeated k-fold interval and p of ``second - first``."""
+    from scipy import stats
+
+    from .._statistics import corrected_ttest, variance_factor
+
+    test = corrected_ttest(first, second, n_train=n_train, n_test=n_test)
+    difference = second - first
+    scale = np.sqrt(
+        variance_factor(len(difference), n_train, n_test) * difference.var(ddof=1)
+    )
+    half = stats.t.ppf(0.5 + confidence / 2, len(difference) - 1) * scale
+    return (
+        float(test.mean_difference - half),
+        float(test.mean_difference + half),
+        (test.pvalue),
+    )
+
+
+@validate_params(
+    {
+        "curves": [pd.DataFrame],
+        "methods": [str, list, tuple, None],
+        "baselines": [list, tuple, None],
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
+        "n_bootstrap": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def compare_faithfulness(
+    curves,
+    *,
+    methods=None,
+    baselines=None,
+    confidence=0.95,
+    n_bootstrap=2000,
+    random_state=0,
+):
+    """Compare heatmap methods' faithfulness with paired intervals.
+
+    For each response, fill and curve of :func:`faithfulness_curves`, the
+    area under each curve (trapezoids divided by the range of percentages,
+    as :func:`deletion_auc`) is compared between each method and two
+    baselines: random rankings, and the best of the other baselines (the
+    most faithful mean area in that group). The difference is signed so that
+    a positive value means the method is more faithful: ``baseline - method``
+    for deletion (lower is more faithful), ``method - baseline`` for keep.
+
+    - Per-image response: each image's area averaged over the folds where it
+      was tested, the differences paired by image, and a bootstrap over
+      images (percentile interval; p twice the smaller share of resampled
+      means on either side of zero).
+    - Block response: the per-fold areas paired by fold, with the corrected
+      repeated k-fold t-test (Nadeau & Bengio 2003, with the folds' mean
+      sizes) and its t interval.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        The output of :func:`faithfulness_curves`.
+    methods : str or list of str, default=None
+        The methods compared. None: every method but ``"random"``.
+    baselines : list of str, default=None
+        The baselines among which the best is chosen. None: every method
+        but the compared one and ``"oracle"``.
+    confidence : float, default=0.95
+        Confidence level of the intervals.
+    n_bootstrap : int, default=2000
+        Bootstrap resamples of the images.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per response, fill, curve, method and baseline role
+        (``"random"`` or ``"best"``): ``auc`` and ``baseline_auc`` (mean
+        areas), ``baseline`` (its name), ``difference`` (positive: the
+        method more faithful), ``ci_low``, ``ci_high``, ``p``, ``n`` (images
+        or folds) and ``test``.
+
+    See Also
+    --------
+    faithfulness_curves : The curves.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_ais.analysis import compare_faithfulness
+    >>> rng = np.random.default_rng(0)
+    >>> rows = [(0, i, m, "mean", "deletion", p, "per_image",
+    ...          (0.5 - p / 200) * (0.5 if m == "ais" else 1) + 0.01 * rng.normal(),
+    ...          20, 10)
+    ...         for i in range(10) for m in ("ais", "random") for p in (0.0, 50.0)]
+    >>> curves = pd.DataFrame(rows, columns=["fold", "image", "method", "fill",
+    ...     "curve", "percent", "response", "score", "n_train", "n_test"])
+    >>> table = compare_faithfulness(curves, n_bootstrap=200)
+    >>> bool(table.loc[0, "ci_low"] > 0)
+    True
+    """
+    from sklearn.utils import check_random_state
+
+    missing = [c for c in (*_CURVE_COLUMNS, "score") if c not in curves.columns]
+    if missing:
+        raise ValueError(
+            f"curves lacks the columns {missing}: pass the output of "
+            "faithfulness_curves."
+        )
+    present = list(dict.fromkeys(curves["method"]))
+    if RANDOM not in present:
+        raise ValueError("curves has no 'random' method to compare with.")
+    if methods is None:
+        methods = [m for m in present if m != RANDOM]
+    methods = [methods] if isinstance(methods, str) else list(methods)
+    unknown = [m for m in [*methods, *(baselines or [])] if m not in present]
+    if unknown:
+        raise ValueError(f"Unknown methods {unknown}; curves has {present}.")
+    rng = check_random_state(random_state)
+    rows = []
+    for (response, fill, curve), group in curves.groupby(
+        ["response", "fill", "curve"], sort=False
+    ):
+        if response not in RESPONSES or curve not in CURVES:
+            raise ValueError(f"Unknown response {response!r} or curve {curve!r}.")
+        areas = _areas(group)
+        if response == "per_image":
+            # One area per image: the mean over the folds that tested it.
+            units = areas.groupby(level=["image", "method"]).mean().unstack()
+        else:
+            units = areas.groupby(level=["fold", "method"]).mean().unstack()
+        sign = -1.0 if curve == "deletion" else 1.0
+        sizes = group.groupby("fold")[["n_train", "n_test"]].first().mean()
+        for method in methods:
+            pool = baselines or [m for m in present if m not in (method, ORACLE)]
+            pool = [m for m in pool if m != method]
+            best = max(pool, key=lambda m: sign * units[m].mean())
+            for role, baseline in (("random", RANDOM), ("best", best)):
+                if baseline == method:
+                    continue
+                paired = units[[method, baseline]].dropna()
+                first = sign * paired[baseline].to_numpy()
+                second = sign * paired[method].to_numpy()
+                if len(paired) < 2:
+                    low = high = p = np.nan
+                elif response == "per_image":
+                    low, high, p = _bootstrap(
+                        second - first, n_bootstrap, confidence, rng
+                    )
+                else:
+                    low, high, p = _corrected(
+                        first, second, sizes["n_train"], sizes["n_test"], confidence
+                    )
+                rows.append(
+                    (response, fill, curve, method, paired[method].mean(), role,
+                     baseline, paired[baseline].mean(), float(np.mean(second - first)),
+                     low, high, p, len(paired),
+                     "image bootstrap" if response == "per_image" else "corrected t")
+                )  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "response", "fill", "curve", "method", "auc", "role", "baseline",
+            "baseline_auc", "difference", "ci_low", "ci_high", "p", "n", "test",
+        ],
+    )  # fmt: skip
