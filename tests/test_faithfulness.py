@@ -157,6 +157,7 @@ def test_per_image_response_is_the_brute_force_2oi_against_b():
             data.similarity,
             methods={"bright": method},
             percents=(0, 50),
+            fills="mean",
             curves="deletion",
             cv=[(train, test)],
         )
@@ -414,6 +415,7 @@ def test_positive_control_the_relevant_object_beats_random():
             methods={},
             oracle=data.relevant_masks.astype(float),
             percents=(0, 25, 50),
+            fills="mean",
             curves="keep",
             cv=KFold(3, shuffle=True, random_state=0),
         )
