@@ -408,7 +408,9 @@ def compare_faithfulness(
     area under each curve (trapezoids divided by the range of percentages,
     as :func:`deletion_auc`) is compared between each method and two
     baselines: random rankings, and the best of the other baselines (the
-    most faithful mean area in that group). The difference is signed so that
+    most faithful mean area in that group; choosing it on the same data
+    favours the baseline, so that comparison is conservative for the
+    method). The difference is signed so that
     a positive value means the method is more faithful: ``baseline - method``
     for deletion (lower is more faithful), ``method - baseline`` for keep.
 
