@@ -71,7 +71,7 @@ for ax, curve in zip(axes, ["deletion", "keep"]):
     ax.set_yticks(list(y), labels, fontsize=7)
     fill = rows["fill"].iloc[0] if len(rows) else ""
     ax.set_title(f"{curve} ({fill} fill)")
-    ax.set_xlabel("AUC gain over random (95 % bootstrap interval)")
+    ax.set_xlabel("area gain over random, 95 % interval")
 fig.suptitle("Mur92: more faithful than random heatmaps where right of zero")
 plt.show()
 
