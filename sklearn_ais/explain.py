@@ -435,20 +435,8 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         maps, head, sizes = self._maps(X, reset=False)
         self._check_n_maps(maps)
         n_new, n_maps = maps.shape[:2]
-        human = read_cross_judgments(
-            y,
-            n_new,
-            target=self.target_,
-            new_ids=ids,
-            fitted_ids=self.ids_,
-            missing=self.missing,
-        )
+        human = self._read_block(y, n_new, ids, name="y")
         _warn_few_rated(np.sum(~np.isnan(human), axis=1), ids, stacklevel=3)
-        if human.shape[1] != len(self.embeddings_):
-            raise ValueError(
-                f"y has {human.shape[1]} columns but the explainer was fitted on "
-                f"{len(self.embeddings_)} images: one column per fitted image."
-            )
         engine = make_engine(
             maps, head, self.similarity, device=self.device_, chunk_mb=self.chunk_mb
         )
@@ -469,6 +457,23 @@ class AISHeatmapExplainer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
             map_heatmaps=map_heatmaps,
             heatmaps=self._at_size(map_heatmaps, sizes),
         )
+
+    def _read_block(self, y, n_new, ids, *, name):
+        """New images' similarities to the fitted ones, read as ``fit`` read y."""
+        human = read_cross_judgments(
+            y,
+            n_new,
+            target=self.target_,
+            new_ids=ids,
+            fitted_ids=self.ids_,
+            missing=self.missing,
+        )
+        if human.shape[1] != len(self.embeddings_):
+            raise ValueError(
+                f"{name} has {human.shape[1]} columns but the explainer was fitted "
+                f"on {len(self.embeddings_)} images: one column per fitted image."
+            )
+        return human
 
     def _dataset_heatmaps(self, X, sizes):
         """Map-resolution heatmaps of ``X`` by the dataset AIS, and the sizes."""

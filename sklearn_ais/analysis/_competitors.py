@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._heatmaps import _weighted_sum, heatmap_weights
-from .._human import item_ids, read_cross_judgments
+from .._human import item_ids
 from .._similarity import MIN_RATED
 
 __all__ = ["gradcam_heatmaps", "gradient_heatmaps", "mean_map_heatmaps"]
@@ -187,7 +187,7 @@ def gradient_heatmaps(explainer, images, y_block, *, batch_size=32):
     (5, 5)
     """
     maps, head, sizes = _maps_and_sizes(explainer, images)
-    human = _read_block(explainer, images, y_block, len(maps))
+    human = explainer._read_block(y_block, len(maps), item_ids(images), name="y_block")
     _, ais = _first_order_ais(
         maps,
         head,
@@ -199,24 +199,6 @@ def gradient_heatmaps(explainer, images, y_block, *, batch_size=32):
     )
     _, weights = heatmap_weights(ais, negative=explainer.negative)
     return explainer._at_size(_weighted_sum(maps, weights), sizes)
-
-
-def _read_block(explainer, images, y_block, n_images):
-    """``y_block`` read as the explainer's ``explain`` reads it (similarities)."""
-    human = read_cross_judgments(
-        y_block,
-        n_images,
-        target=explainer.target_,
-        new_ids=item_ids(images),
-        fitted_ids=explainer.ids_,
-        missing=explainer.missing,
-    )
-    if human.shape[1] != len(explainer.embeddings_):
-        raise ValueError(
-            f"y_block has {human.shape[1]} columns but the explainer was fitted "
-            f"on {len(explainer.embeddings_)} images: one column per fitted image."
-        )
-    return human
 
 
 def _first_order_ais(
@@ -461,17 +443,12 @@ def gradcam_heatmaps(explainer, images, y_block=None, *, batch_size=32):
         )
     import torch
 
-    from .._images import check_images, image_sizes, make_preprocess, preprocess_batch
+    from .._images import check_images, image_sizes, preprocess_batch
     from .._torch_utils import eval_mode
 
     model = backbone.model
     items = check_images(images)
-    preprocess = make_preprocess(
-        featurizer.preprocess,
-        size=_input_size(featurizer.input_size),
-        mean=backbone.mean,
-        std=backbone.std,
-    )
+    preprocess = featurizer._make_preprocess()
     cams = []
     for start in range(0, len(items), batch_size):
         stop = min(start + batch_size, len(items))
@@ -485,13 +462,6 @@ def gradcam_heatmaps(explainer, images, y_block=None, *, batch_size=32):
         weights = grad.mean(dim=(2, 3))[:, :, None, None]
         cams.append(torch.relu((weights * maps).sum(dim=1)).float().cpu().numpy())
     return explainer._at_size(np.concatenate(cams), image_sizes(items))
-
-
-def _input_size(input_size):
-    """``(height, width)`` of a featurizer's ``input_size`` (an int: square)."""
-    if isinstance(input_size, Integral):
-        return (int(input_size), int(input_size))
-    return tuple(int(side) for side in input_size)
 
 
 class _MapsLeaf:

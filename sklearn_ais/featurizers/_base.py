@@ -292,25 +292,30 @@ class _BaseFeaturizer(PortableDeviceMixin, TransformerMixin, BaseEstimator):
         """Run the trunk over ``items`` in batches; returns a float32 ndarray."""
         return self._run(self.backbone_.trunk, items)
 
+    def _make_preprocess(self):
+        """The fitted network's preprocessing of one image into its input tensor."""
+        from .._images import make_preprocess
+
+        return make_preprocess(
+            self.preprocess,
+            size=_check_input_size(self.input_size),
+            mean=self.backbone_.mean,
+            std=self.backbone_.std,
+        )
+
     def _run(self, module, items):
         """Run ``module`` over the preprocessed ``items`` in batches (float32)."""
         import torch
 
-        from .._images import make_preprocess, preprocess_batch
+        from .._images import preprocess_batch
         from .._torch_utils import eval_mode
 
-        backbone = self.backbone_
-        preprocess = make_preprocess(
-            self.preprocess,
-            size=_check_input_size(self.input_size),
-            mean=backbone.mean,
-            std=backbone.std,
-        )
+        preprocess = self._make_preprocess()
         n_images = len(items)
         starts = range(0, n_images, self.batch_size)
         progress = tqdm(
             starts,
-            desc=f"{type(self).__name__} ({backbone.name})",
+            desc=f"{type(self).__name__} ({self.backbone_.name})",
             unit="batch",
             disable=not self.verbose,
         )
